@@ -1,0 +1,18 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
+import { ErrorResponseDto } from './errors/error-response.dto';
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid id, body or JSON (VALIDATION_FAILED, INVALID_ID, INVALID_JSON)',
+  404: 'No ingestion with that id (INGESTION_NOT_FOUND)',
+  413: 'Body larger than BODY_LIMIT_BYTES (PAYLOAD_TOO_LARGE)',
+  415: 'Body is not application/json (UNSUPPORTED_MEDIA_TYPE)',
+  500: 'Unexpected error (INTERNAL_ERROR); details are logged, not returned',
+};
+
+/** Documents the error statuses a route can answer with, all in the one ErrorResponseDto shape. */
+export function ApiErrorResponses(...statuses: number[]): MethodDecorator {
+  return applyDecorators(
+    ...[...statuses, 500].map((status) => ApiResponse({ status, description: DESCRIPTIONS[status], type: ErrorResponseDto })),
+  );
+}

@@ -1,0 +1,69 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { AppError, ErrorCode } from './app-error';
+import { ErrorResponseDto } from './error-response.dto';
+
+export function statusOf(code: ErrorCode): number {
+  switch (code) {
+    case ErrorCode.ValidationFailed:
+    case ErrorCode.InvalidId:
+    case ErrorCode.InvalidJson:
+      return HttpStatus.BAD_REQUEST;
+    case ErrorCode.IngestionNotFound:
+    case ErrorCode.RouteNotFound:
+      return HttpStatus.NOT_FOUND;
+    case ErrorCode.PayloadTooLarge:
+      return HttpStatus.PAYLOAD_TOO_LARGE;
+    case ErrorCode.UnsupportedMediaType:
+      return HttpStatus.UNSUPPORTED_MEDIA_TYPE;
+    case ErrorCode.EmbedderFailed:
+      return HttpStatus.BAD_GATEWAY;
+    case ErrorCode.DatabaseUnavailable:
+      return HttpStatus.SERVICE_UNAVAILABLE;
+    case ErrorCode.Internal:
+      return HttpStatus.INTERNAL_SERVER_ERROR;
+  }
+}
+
+/** Fastify's own request errors (body parsing, limits) carry a FST_ERR_* code; Nest wraps them in an HttpException. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ErrorCode.PayloadTooLarge,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ErrorCode.UnsupportedMediaType,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ErrorCode.InvalidJson,
+  FST_ERR_CTP_EMPTY_JSON_BODY: ErrorCode.InvalidJson,
+  FST_ERR_CTP_INVALID_JSON_BODY: ErrorCode.InvalidJson,
+};
+
+/** Converts any thrown value into ErrorResponseDto; unknown errors are logged and hidden behind a 500. */
+export function toErrorResponse(error: unknown, logger: Logger): ErrorResponseDto {
+  if (error instanceof AppError) {
+    return { statusCode: statusOf(error.code), code: error.code, message: error.message, details: error.details };
+  }
+  const fastifyError = (error instanceof HttpException ? error.cause : error) as { code?: unknown; message?: string } | undefined;
+  const fastifyCode = fastifyError?.code;
+  if (typeof fastifyCode === 'string' && fastifyCode in FASTIFY_CODES) {
+    const code = FASTIFY_CODES[fastifyCode];
+    return { statusCode: statusOf(code), code, message: fastifyError?.message ?? code };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    if (status === HttpStatus.NOT_FOUND) return { statusCode: status, code: ErrorCode.RouteNotFound, message: error.message };
+    if (status === HttpStatus.PAYLOAD_TOO_LARGE) return { statusCode: status, code: ErrorCode.PayloadTooLarge, message: error.message };
+    if (status === HttpStatus.UNSUPPORTED_MEDIA_TYPE) {
+      return { statusCode: status, code: ErrorCode.UnsupportedMediaType, message: error.message };
+    }
+    if (status < 500) return { statusCode: status, code: ErrorCode.ValidationFailed, message: error.message };
+  }
+  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  return { statusCode: 500, code: ErrorCode.Internal, message: 'Internal server error' };
+}
+
+@Catch()
+export class AppErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger(AppErrorFilter.name);
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const body = toErrorResponse(error, this.logger);
+    void host.switchToHttp().getResponse<FastifyReply>().status(body.statusCode).send(body);
+  }
+}

@@ -1,0 +1,33 @@
+/** Every failure the service reports on purpose. The HTTP status is chosen in AppErrorFilter, not here. */
+export enum ErrorCode {
+  ValidationFailed = 'VALIDATION_FAILED',
+  InvalidId = 'INVALID_ID',
+  InvalidJson = 'INVALID_JSON',
+  IngestionNotFound = 'INGESTION_NOT_FOUND',
+  RouteNotFound = 'ROUTE_NOT_FOUND',
+  PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
+  UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
+  EmbedderFailed = 'EMBEDDER_FAILED',
+  DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
+  Internal = 'INTERNAL_ERROR',
+}
+
+export interface FieldError {
+  field: string;
+  messages: string[];
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: FieldError[] | Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  static notFound(id: string): AppError {
+    return new AppError(ErrorCode.IngestionNotFound, `No ingestion with id ${id}`);
+  }
+}

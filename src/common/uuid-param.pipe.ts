@@ -1,0 +1,12 @@
+import { Injectable, PipeTransform } from '@nestjs/common';
+import { isUUID } from 'class-validator';
+import { AppError, ErrorCode } from './errors/app-error';
+
+/** Validates an `:id` path parameter as a UUID (400 INVALID_ID otherwise). */
+@Injectable()
+export class UuidParamPipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    if (!isUUID(value)) throw new AppError(ErrorCode.InvalidId, `"${value.slice(0, 100)}" is not a valid UUID`);
+    return value.toLowerCase();
+  }
+}

@@ -1,0 +1,36 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe(loadConfig.name, () => {
+  it('should apply defaults for an empty environment', () => {
+    const sut = loadConfig({});
+    expect(sut.PORT).toBe(3000);
+    expect(sut.DB_SCHEMA).toBe('ingestion_service');
+    expect(sut.usesEmbeddedDatabase).toBe(true);
+    expect(sut.runMigrationsOnBoot).toBe(true);
+  });
+
+  it('should parse numbers and booleans', () => {
+    const sut = loadConfig({ PORT: '8080', POLLER_ENABLED: 'false', DATABASE_URL: 'postgres://u@h/db' });
+    expect(sut.PORT).toBe(8080);
+    expect(sut.POLLER_ENABLED).toBe(false);
+    expect(sut.usesEmbeddedDatabase).toBe(false);
+    expect(sut.runMigrationsOnBoot).toBe(false);
+  });
+
+  it('should name every bad variable', () => {
+    expect(() => loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', POLLER_ENABLED: 'maybe' })).toThrow(ConfigError);
+    try {
+      loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', POLLER_ENABLED: 'maybe' });
+    } catch (error) {
+      expect((error as ConfigError).problems.map((p) => p.split('=')[0]).sort()).toEqual(['DATABASE_URL', 'POLLER_ENABLED', 'PORT']);
+    }
+  });
+
+  it('should reject an overlap not smaller than the chunk size', () => {
+    expect(() => loadConfig({ CHUNK_SIZE: '100', CHUNK_OVERLAP: '100' })).toThrow(/CHUNK_OVERLAP/);
+  });
+
+  it('should ignore unrelated variables', () => {
+    expect(() => loadConfig({ HOME: '/root', PATH: '/bin' })).not.toThrow();
+  });
+});

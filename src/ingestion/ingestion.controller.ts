@@ -1,0 +1,44 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../common/api-error-responses.decorator';
+import { UuidParamPipe } from '../common/uuid-param.pipe';
+import { DeleteResponseDto } from './dto/delete-response.dto';
+import { IngestAcceptedResponseDto, toIngestAcceptedResponse } from './dto/ingest-accepted-response.dto';
+import { IngestRequestDto } from './dto/ingest-request.dto';
+import { IngestionResponseDto, toIngestionResponse } from './dto/ingestion-response.dto';
+import { IngestionService } from './ingestion.service';
+
+@ApiTags('ingest')
+@Controller('v1/ingest')
+export class IngestionController {
+  constructor(private readonly ingestion: IngestionService) {}
+
+  @Post()
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ summary: 'Accept a text for ingestion; it is chunked, embedded and stored in the background' })
+  @ApiResponse({ status: 202, type: IngestAcceptedResponseDto, description: 'Stored durably; poll status_url' })
+  @ApiErrorResponses(400, 413, 415)
+  async ingest(@Body() body: IngestRequestDto): Promise<IngestAcceptedResponseDto> {
+    return toIngestAcceptedResponse(await this.ingestion.ingest(body));
+  }
+
+  @Get(':id')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'An ingestion request: options, status, counts and timestamps (not the text)' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiResponse({ status: 200, type: IngestionResponseDto })
+  @ApiErrorResponses(400, 404)
+  async get(@Param('id', UuidParamPipe) id: string): Promise<IngestionResponseDto> {
+    return toIngestionResponse(await this.ingestion.get(id));
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Delete an ingestion: its vectors and its request row. Idempotent.' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiResponse({ status: 200, type: DeleteResponseDto, description: 'deleted=false when there was nothing to delete' })
+  @ApiErrorResponses(400)
+  delete(@Param('id', UuidParamPipe) id: string): Promise<DeleteResponseDto> {
+    return this.ingestion.delete(id);
+  }
+}

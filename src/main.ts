@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.factory';
+import { ConfigError, loadConfig } from './config/app-config';
+import { BootCheckError } from './database/boot-check.error';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfig();
+  const app = await createApp(config);
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const where = config.usesEmbeddedDatabase ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL (DATABASE_URL)';
+  Logger.log(`Listening on http://${config.HOST}:${config.PORT} (API under /v1, docs at /docs), database: ${where}`, 'Bootstrap');
+}
+
+bootstrap().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof BootCheckError) {
+    console.error(`\ningestion-service cannot start:\n${error.message}\n`);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { IngestionRequest } from '../ingestion-request.entity';
+import { IngestionStatus } from '../ingestion-status';
+
+export class StatusResponseDto {
+  @ApiProperty({ format: 'uuid', example: '3f1c6a0e-5b7d-4f43-9c55-0d8f4f2f7a10' }) id: string;
+  @ApiProperty({ enum: IngestionStatus, example: IngestionStatus.Completed }) status: IngestionStatus;
+  @ApiProperty({ description: 'Processing attempts started so far', example: 1 }) attempts: number;
+  @ApiProperty({ example: 3 }) max_attempts: number;
+  @ApiProperty({ type: String, nullable: true, description: 'Last error, while retrying or once failed', example: null })
+  error: string | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Chunks stored, once completed', example: 12 })
+  chunk_count: number | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When an accepted request is next due' })
+  next_attempt_at: string | null;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ format: 'date-time' }) updated_at: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) started_at: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) completed_at: string | null;
+}
+
+export function toStatusResponse(request: IngestionRequest): StatusResponseDto {
+  return {
+    id: request.id,
+    status: request.status,
+    attempts: request.attempts,
+    max_attempts: request.maxAttempts,
+    error: request.errorMessage ?? null,
+    chunk_count: request.chunkCount ?? null,
+    next_attempt_at: request.status === IngestionStatus.Accepted ? request.nextAttemptAt.toISOString() : null,
+    created_at: request.createdAt.toISOString(),
+    updated_at: request.updatedAt.toISOString(),
+    started_at: request.startedAt?.toISOString() ?? null,
+    completed_at: request.completedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,36 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import type { ChunkingOptions } from '../chunking/chunking-options';
+import { IngestionRequestRepository } from './ingestion-request.repository';
+import { IngestionStatus } from './ingestion-status';
+
+/**
+ * The job is a row: one accepted request and its whole processing state.
+ * Columns and indexes are created by the migrations in migrations/; this mapping only reads and inserts.
+ */
+export const IngestionRequestSchema = defineEntity({
+  name: 'IngestionRequest',
+  tableName: 'ingestion_requests',
+  repository: () => IngestionRequestRepository,
+  properties: {
+    id: p.uuid().primary(),
+    status: p.enum(() => IngestionStatus).default(IngestionStatus.Accepted),
+    text: p.text().lazy(),
+    textLength: p.integer(),
+    sourceMetadata: p.json<Record<string, unknown>>(),
+    chunking: p.json<ChunkingOptions>(),
+    attempts: p.integer().default(0),
+    maxAttempts: p.integer(),
+    nextAttemptAt: p.datetime(),
+    lockedAt: p.datetime().nullable(),
+    lockedBy: p.string().nullable(),
+    errorMessage: p.text().nullable(),
+    chunkCount: p.integer().nullable(),
+    createdAt: p.datetime(),
+    updatedAt: p.datetime(),
+    startedAt: p.datetime().nullable(),
+    completedAt: p.datetime().nullable(),
+  },
+});
+
+export class IngestionRequest extends IngestionRequestSchema.class {}
+IngestionRequestSchema.setClass(IngestionRequest);

@@ -1,0 +1,22 @@
+import { Controller, Get, HttpCode, HttpStatus, Param } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../common/api-error-responses.decorator';
+import { UuidParamPipe } from '../common/uuid-param.pipe';
+import { StatusResponseDto, toStatusResponse } from './dto/status-response.dto';
+import { StatusService } from './status.service';
+
+@ApiTags('status')
+@Controller('v1/status')
+export class StatusController {
+  constructor(private readonly status: StatusService) {}
+
+  @Get(':id')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Processing status of an ingestion: status, attempts, last error, chunk count, timestamps' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiResponse({ status: 200, type: StatusResponseDto })
+  @ApiErrorResponses(400, 404)
+  async get(@Param('id', UuidParamPipe) id: string): Promise<StatusResponseDto> {
+    return toStatusResponse(await this.status.get(id));
+  }
+}

@@ -1,0 +1,195 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { Embedder } from '../../src/embedding/embedder';
+import { HashingEmbedder } from '../../src/embedding/hashing.embedder';
+import { IngestionPoller } from '../../src/ingestion/ingestion.poller';
+import { IngestionProcessor } from '../../src/ingestion/ingestion.processor';
+import { IngestionStatus } from '../../src/status/ingestion-status';
+import { StatusService } from '../../src/status/status.service';
+import { VectorStore } from '../../src/vector-store/vector-store';
+import { newIngestion } from '../factories/ingestion.factory';
+import { DbQueries } from '../support/db-queries';
+import { createTestApp } from '../support/test-app';
+import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+
+/** An embedder that fails its first `failures` calls, then behaves like the built-in one. */
+class FlakyEmbedder extends Embedder {
+  readonly name = 'flaky';
+  readonly dimension = 384;
+  calls = 0;
+  private readonly real: HashingEmbedder;
+
+  constructor(
+    private failures: number,
+    real: HashingEmbedder,
+  ) {
+    super();
+    this.real = real;
+  }
+
+  embed(texts: string[]): Promise<Float32Array[]> {
+    this.calls++;
+    if (this.failures-- > 0) return Promise.reject(new Error('embedding provider unavailable'));
+    return this.real.embed(texts);
+  }
+}
+
+describeDatabase('ingestion pipeline', () => {
+  let database: TestDatabase;
+  let app: INestApplicationContext;
+  let db: DbQueries;
+  let status: StatusService;
+  let poller: IngestionPoller;
+  let vectors: VectorStore;
+  let embedder: HashingEmbedder;
+
+  beforeAll(async () => {
+    database = createTestDatabase();
+    app = await createTestApp(database.config({ RETRY_BASE_DELAY_MS: '0', MAX_ATTEMPTS: '2' }));
+    db = new DbQueries(app);
+    status = app.get(StatusService);
+    poller = app.get(IngestionPoller);
+    vectors = app.get(VectorStore);
+    embedder = app.get(Embedder) as HashingEmbedder;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  const accept = (overrides = {}) => db.inContext(() => status.accept(newIngestion(overrides)));
+  const statusOf = (id: string) => db.inContext(() => status.get(id));
+
+  it('should take an accepted request to completed with its chunks stored', async () => {
+    const request = await accept();
+    expect(request.status).toBe(IngestionStatus.Accepted);
+
+    expect(await poller.tick()).toBeGreaterThanOrEqual(1);
+
+    const done = await statusOf(request.id);
+    expect(done.status).toBe(IngestionStatus.Completed);
+    expect(done.attempts).toBe(1);
+    expect(done.completedAt).toBeInstanceOf(Date);
+    const chunks = await db.chunks(request.id);
+    expect(chunks.length).toBe(done.chunkCount);
+    expect(chunks.length).toBeGreaterThan(2);
+    expect(chunks.map((c) => c.chunk_index)).toEqual(chunks.map((_, i) => i));
+  });
+
+  it('should find a stored chunk by similarity, best match first, and filter by ingestion', async () => {
+    const other = await accept({ text: 'Completely different: sailing boats and the open sea.' });
+    const request = await accept();
+    await poller.tick();
+
+    const [query] = await embedder.embed(['vector similarity search in PostgreSQL']);
+    const hits = await vectors.search({ vector: query, topK: 3 });
+    expect(hits[0].chunkText).toContain('vector similarity search');
+    expect(hits.map((h) => h.score)).toEqual([...hits.map((h) => h.score)].sort((a, b) => b - a));
+
+    const onlyOther = await vectors.search({ vector: query, topK: 10, ingestionId: other.id });
+    expect(onlyOther.length).toBeGreaterThan(0);
+    expect(onlyOther.every((h) => h.ingestionId === other.id)).toBe(true);
+    expect(onlyOther.some((h) => h.ingestionId === request.id)).toBe(false);
+  });
+
+  it('should give the same chunk ids when the same request is processed again', async () => {
+    const request = await accept();
+    await poller.tick();
+    const first = await db.chunks(request.id);
+
+    // Reprocess it as a worker that reclaimed it would, after the lock expired.
+    await db.inContext(async () => {
+      const claimed = { id: request.id, text: newIngestion().text, chunking: request.chunking, sourceMetadata: {}, attempts: 2, maxAttempts: 3 };
+      await db.expireLock(request.id);
+      await app.get(IngestionProcessor).process(claimed, 'another-worker');
+    });
+    expect(await db.chunks(request.id)).toEqual(first);
+    expect(await db.count('chunk_vectors', 'ingestion_id = ?', [request.id])).toBe(first.length);
+  });
+
+  it('should reclaim a request whose worker died (lock older than the lease)', async () => {
+    const request = await accept();
+    const [claimed] = await db.inContext(() => status.claim('worker-that-dies', 10));
+    expect(claimed.id).toBe(request.id);
+    expect(await db.inContext(() => status.claim('second-worker', 10))).toEqual([]);
+
+    await db.expireLock(request.id);
+    await poller.tick();
+
+    const done = await statusOf(request.id);
+    expect(done.status).toBe(IngestionStatus.Completed);
+    expect(done.attempts).toBe(2);
+  });
+
+  it('should not let a worker whose claim was taken over complete the request', async () => {
+    const request = await accept();
+    const [stale] = await db.inContext(() => status.claim('slow-worker', 10));
+    await db.expireLock(request.id);
+    const [fresh] = await db.inContext(() => status.claim('fast-worker', 10));
+    expect(fresh.id).toBe(stale.id);
+
+    const outcome = await db.inContext(() => app.get(IngestionProcessor).process(stale, 'slow-worker'));
+    expect(outcome).toBe('lost-lease');
+    // Its chunk writes were rolled back with the refused transition.
+    expect(await db.count('chunk_vectors', 'ingestion_id = ?', [request.id])).toBe(0);
+    expect((await statusOf(request.id)).status).toBe(IngestionStatus.Running);
+  });
+
+  it('should put requests a worker holds back in the queue when it releases them', async () => {
+    const request = await accept();
+    await db.inContext(() => status.claim('stopping-worker', 10));
+    expect(await db.inContext(() => status.release('stopping-worker'))).toBe(1);
+    const released = await statusOf(request.id);
+    expect(released.status).toBe(IngestionStatus.Accepted);
+    expect(released.attempts).toBe(0);
+    await poller.tick();
+    expect((await statusOf(request.id)).status).toBe(IngestionStatus.Completed);
+  });
+});
+
+describeDatabase('ingestion pipeline with a failing embedder', () => {
+  let database: TestDatabase;
+  let app: INestApplicationContext;
+  let db: DbQueries;
+  let flaky: FlakyEmbedder;
+
+  beforeAll(async () => {
+    database = createTestDatabase();
+    const config = database.config({ RETRY_BASE_DELAY_MS: '60000', MAX_ATTEMPTS: '2' });
+    flaky = new FlakyEmbedder(0, new HashingEmbedder(config));
+    app = await createTestApp(config, (builder) => builder.overrideProvider(Embedder).useValue(flaky));
+    db = new DbQueries(app);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  it('should retry with backoff, then mark the request failed with the error after max attempts', async () => {
+    const status = app.get(StatusService);
+    const poller = app.get(IngestionPoller);
+    const request = await db.inContext(() => status.accept(newIngestion()));
+    flaky.calls = 0;
+    (flaky as unknown as { failures: number }).failures = 5;
+
+    await poller.tick();
+    const retrying = await db.inContext(() => status.get(request.id));
+    expect(retrying.status).toBe(IngestionStatus.Accepted);
+    expect(retrying.attempts).toBe(1);
+    expect(retrying.errorMessage).toBe('embedding provider unavailable');
+    expect(retrying.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 20_000);
+
+    // Not due yet: a tick leaves it alone.
+    await poller.tick();
+    expect(flaky.calls).toBe(1);
+
+    await db.makeDue(request.id);
+    await poller.tick();
+    const failed = await db.inContext(() => status.get(request.id));
+    expect(failed.status).toBe(IngestionStatus.Failed);
+    expect(failed.attempts).toBe(2);
+    expect(failed.errorMessage).toBe('embedding provider unavailable');
+    expect(await db.count('chunk_vectors', 'ingestion_id = ?', [request.id])).toBe(0);
+  });
+});

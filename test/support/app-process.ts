@@ -1,0 +1,87 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The built service (`npm run build` output) running as a real child process, as `npm start` runs it. */
+export class AppProcess {
+  private output = '';
+  private exit?: Promise<number | null>;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly baseUrl: string,
+  ) {
+    child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  static async start(env: Record<string, string>): Promise<AppProcess> {
+    const port = env.PORT ? Number(env.PORT) : await freePort();
+    const child = spawn(process.execPath, [MAIN], {
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new AppProcess(child, `http://127.0.0.1:${port}`);
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  /** Resolves when the HTTP API answers; rejects if the process exits first. */
+  async ready(timeoutMs = 30_000): Promise<this> {
+    const deadline = Date.now() + timeoutMs;
+    let exited = false;
+    void this.exit?.then(() => (exited = true));
+    while (Date.now() < deadline) {
+      if (exited) throw new Error(`the app exited during start-up:\n${this.output}`);
+      try {
+        if ((await fetch(`${this.baseUrl}/docs/json`)).ok) return this;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`the app did not answer within ${timeoutMs} ms:\n${this.output}`);
+  }
+
+  /** Resolves with the exit code once the process ends by itself. */
+  exited(): Promise<number | null> {
+    return this.exit!;
+  }
+
+  /** SIGKILL: no shutdown hooks, no chance to release anything. */
+  async kill9(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await this.exit;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    await this.exit;
+  }
+
+  async json<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as T };
+  }
+}
