@@ -1,11 +1,16 @@
 import type { ChunkingOptions, ChunkStrategy } from './chunking-options';
 
-/** One piece of a source text; start/end are character offsets into it, so a client can cite and highlight. */
+/**
+ * One piece of a source text. `text` is always `source.slice(start, end)`, so a client can cite and highlight;
+ * `metadata` carries what the strategy knows about the chunk (the markdown heading path).
+ */
 export interface TextChunk {
   index: number;
   text: string;
   start: number;
   end: number;
+  tokenCount: number;
+  metadata: Record<string, unknown>;
 }
 
 /**

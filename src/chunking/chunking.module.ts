@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
-import { Chunker } from './chunker';
+import { ChunkerRegistry } from './chunker-registry';
 import { FixedSizeChunker } from './fixed-size.chunker';
+import { MarkdownChunker } from './markdown.chunker';
+import { RecursiveChunker } from './recursive.chunker';
+import { SentenceChunker } from './sentence.chunker';
 
-/** Provides the Chunker. Another strategy is another provider for the Chunker token. */
+/** The chunking strategies behind one ChunkerRegistry. Another strategy is another Chunker added here. */
 @Module({
-  providers: [{ provide: Chunker, useClass: FixedSizeChunker }],
-  exports: [Chunker],
+  providers: [ChunkerRegistry, FixedSizeChunker, RecursiveChunker, SentenceChunker, MarkdownChunker],
+  exports: [ChunkerRegistry],
 })
 export class ChunkingModule {}

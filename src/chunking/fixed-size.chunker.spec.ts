@@ -1,5 +1,6 @@
 import { FixedSizeChunker } from './fixed-size.chunker';
 import { chunkId } from './chunk-id';
+import { countTokens } from './tokenizer';
 
 describe(FixedSizeChunker.name, () => {
   const sut = new FixedSizeChunker();
@@ -7,7 +8,9 @@ describe(FixedSizeChunker.name, () => {
   const words = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ');
 
   it('should return one chunk for a text shorter than the chunk size', () => {
-    expect(sut.split('  short text  ', options(100, 10))).toEqual([{ index: 0, text: 'short text', start: 2, end: 12 }]);
+    expect(sut.split('  short text  ', options(100, 10))).toEqual([
+      { index: 0, text: 'short text', start: 2, end: 12, tokenCount: 2, metadata: {} },
+    ]);
   });
 
   it('should keep every chunk within the size and its offsets pointing at its text', () => {
@@ -53,6 +56,22 @@ describe(FixedSizeChunker.name, () => {
 
   it('should return no chunks for whitespace only', () => {
     expect(sut.split(' \n\t ', options(100, 10))).toEqual([]);
+  });
+
+  it('should count each chunk in tokens', () => {
+    for (const chunk of sut.split(words, options(100, 20))) expect(chunk.tokenCount).toBe(countTokens(chunk.text));
+  });
+
+  it('should pack whole words into windows of at most chunk_size tokens when sized in tokens', () => {
+    const chunks = sut.split(words, { ...options(50, 10), size_unit: 'tokens' });
+    expect(chunks.length).toBeGreaterThan(5);
+    for (const chunk of chunks) {
+      expect(chunk.tokenCount).toBeLessThanOrEqual(50);
+      expect(words.slice(chunk.start, chunk.end)).toBe(chunk.text);
+      expect(chunk.text).toMatch(/^word\d+( word\d+)*$/);
+    }
+    expect(chunks.at(-1)!.end).toBe(words.length);
+    for (let i = 1; i < chunks.length; i++) expect(chunks[i].start).toBeLessThan(chunks[i - 1].end);
   });
 });
 

@@ -33,10 +33,35 @@ export class AppConfig {
   /** Dimension of the embedding vectors; must equal the vector column's (384 in the shipped migration). */
   @Transform(toInt) @IsInt() @Min(8) @Max(16000) EMBEDDING_DIMENSION = 384;
 
+  /** Embedding provider: `hashing` (built-in, offline), `ollama` (POST /api/embed) or `openai` (any OpenAI-compatible /v1/embeddings). */
+  @IsIn(['hashing', 'ollama', 'openai']) EMBEDDING_PROVIDER: 'hashing' | 'ollama' | 'openai' = 'hashing';
+  /** Base URL of the provider's server (ollama default http://localhost:11434; required for openai, e.g. http://localhost:8000). */
+  @IsOptional() @Matches(/^https?:\/\/[^\s]+$/, { message: 'EMBEDDING_BASE_URL must be an http(s) URL' })
+  EMBEDDING_BASE_URL?: string = undefined;
+  /** Model name sent to the provider (ollama default all-minilm, which has 384 dimensions; required for openai). */
+  @IsOptional() @IsString() EMBEDDING_MODEL?: string = undefined;
+  /** Bearer token for the provider (openai); never logged. */
+  @IsOptional() @IsString() EMBEDDING_API_KEY?: string = undefined;
+  /** Texts per provider request. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(2048) EMBEDDING_BATCH_SIZE = 32;
+  /** Provider requests in flight at once, per ingestion. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64) EMBEDDING_CONCURRENCY = 2;
+  /** Time limit of one provider request, in milliseconds. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000) EMBEDDING_TIMEOUT_MS = 30_000;
+  /** Retries of one provider request after a 429, a 5xx, a timeout or a network error. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(20) EMBEDDING_MAX_RETRIES = 4;
+  /** First provider retry delay in milliseconds; doubles each retry, with jitter (a Retry-After header wins). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(60_000) EMBEDDING_RETRY_BASE_MS = 500;
+
+  /** Default chunking strategy, when a request does not say. */
+  @IsIn(['fixed', 'recursive', 'sentence', 'markdown']) CHUNK_STRATEGY: 'fixed' | 'recursive' | 'sentence' | 'markdown' = 'fixed';
   /** Default chunk size in characters, when a request does not say. */
   @Transform(toInt) @IsInt() @Min(16) @Max(100_000) CHUNK_SIZE = 1000;
   /** Default overlap between consecutive chunks in characters. */
   @Transform(toInt) @IsInt() @Min(0) @Max(50_000) CHUNK_OVERLAP = 200;
+
+  /** HNSW candidate list size for vector search (pgvector's hnsw.ef_search); higher finds more, slower. A request may override it. */
+  @Transform(toInt) @IsInt() @Min(10) @Max(1000) SEARCH_EF_SEARCH = 100;
 
   /** Run the background poller in this process. */
   @Transform(toBool) @IsBoolean() POLLER_ENABLED = true;
@@ -73,6 +98,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** Variables whose values never appear in messages or logs. */
+const SECRETS = new Set(['EMBEDDING_API_KEY']);
+
 /** Reads and validates the environment once; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
@@ -81,8 +109,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const errors = validateSync(config, { skipMissingProperties: false });
   if (errors.length > 0) {
     throw new ConfigError(
-      errors.map((e) => `${e.property}=${JSON.stringify(env[e.property] ?? null)}: ${Object.values(e.constraints ?? {}).join('; ')}`),
+      errors.map((e) => `${e.property}=${SECRETS.has(e.property) ? '"***"' : JSON.stringify(env[e.property] ?? null)}: ${Object.values(e.constraints ?? {}).join('; ')}`),
     );
+  }
+  if (config.EMBEDDING_PROVIDER === 'openai' && (!config.EMBEDDING_BASE_URL || !config.EMBEDDING_MODEL)) {
+    throw new ConfigError(['EMBEDDING_PROVIDER=openai: set EMBEDDING_BASE_URL (e.g. http://localhost:8000) and EMBEDDING_MODEL']);
   }
   if (config.CHUNK_OVERLAP >= config.CHUNK_SIZE) {
     throw new ConfigError([`CHUNK_OVERLAP=${config.CHUNK_OVERLAP}: must be smaller than CHUNK_SIZE (${config.CHUNK_SIZE})`]);

@@ -1,7 +1,23 @@
-/** Turns texts into vectors of `dimension` floats. A provider (Ollama, an OpenAI-compatible server) is another implementation. */
+/** Turns texts into vectors of `dimension` floats. The provider is chosen by EMBEDDING_PROVIDER (embedding.module.ts). */
 export abstract class Embedder {
+  /** Provider and model, e.g. `ollama:all-minilm`; appears in boot checks and errors. */
   abstract readonly name: string;
   abstract readonly dimension: number;
-  /** One vector per text, in order. */
+  /** One vector per text, in order. Fails with an EmbedderError for provider problems. */
   abstract embed(texts: string[]): Promise<Float32Array[]>;
+}
+
+/**
+ * A provider could not embed. `retryable` says whether trying the request again later may succeed (429, 5xx,
+ * timeout, unreachable) or not (bad model name, wrong dimension, bad API key): the ingestion then fails at once.
+ */
+export class EmbedderError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly httpStatus?: number,
+  ) {
+    super(message);
+    this.name = 'EmbedderError';
+  }
 }

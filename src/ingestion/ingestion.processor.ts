@@ -1,13 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Chunker } from '../chunking/chunker';
+import { ChunkerRegistry } from '../chunking/chunker-registry';
 import { SqlEntityManager } from '../database/sql';
-import { Embedder } from '../embedding/embedder';
+import { Embedder, EmbedderError } from '../embedding/embedder';
 import type { ClaimedRequest } from '../status/ingestion-request.repository';
 import { FailureOutcome, StatusService } from '../status/status.service';
 import { ChunkToStore, VectorStore } from '../vector-store/vector-store';
 
-/** Texts per embedder call: bounds memory and, for HTTP providers, request size. */
-const EMBED_BATCH = 64;
+/** Texts per embedder call; the embedder batches further (EMBEDDING_BATCH_SIZE) and runs its requests concurrently. */
+const EMBED_BATCH = 256;
 
 export type ProcessOutcome = 'completed' | FailureOutcome;
 
@@ -20,7 +20,7 @@ export class IngestionProcessor {
   private readonly logger = new Logger(IngestionProcessor.name);
 
   constructor(
-    private readonly chunker: Chunker,
+    private readonly chunkers: ChunkerRegistry,
     private readonly embedder: Embedder,
     private readonly vectors: VectorStore,
     private readonly status: StatusService,
@@ -29,7 +29,7 @@ export class IngestionProcessor {
 
   async process(request: ClaimedRequest, workerId: string): Promise<ProcessOutcome> {
     try {
-      const chunks = this.chunker.split(request.text, request.chunking);
+      const chunks = this.chunkers.split(request.text, request.chunking);
       // Embedding happens outside any transaction: a slow provider must not hold a database connection.
       const toStore: ChunkToStore[] = [];
       for (let from = 0; from < chunks.length; from += EMBED_BATCH) {
@@ -40,6 +40,7 @@ export class IngestionProcessor {
       await this.em.transactional(async (tx) => {
         await this.vectors.replaceChunks(tx, {
           ingestionId: request.id,
+          collection: request.collection,
           strategy: request.chunking.strategy,
           sourceMetadata: request.sourceMetadata,
           chunks: toStore,
@@ -54,7 +55,9 @@ export class IngestionProcessor {
         return 'lost-lease';
       }
       const message = error instanceof Error ? error.message : String(error);
-      const outcome = await this.status.retryOrFail(request, workerId, message, true);
+      // A provider's 4xx (unknown model, bad key, wrong dimension) will not heal by itself: fail at once.
+      const retryable = error instanceof EmbedderError ? error.retryable : true;
+      const outcome = await this.status.retryOrFail(request, workerId, message, retryable);
       this.logger.warn(`ingestion ${request.id}: attempt ${request.attempts} failed (${outcome}): ${message}`);
       return outcome;
     }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import type { ChunkingOptions } from '../chunking/chunking-options';
+import { ChunkingOptions, resolveChunkingOptions } from '../chunking/chunking-options';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { SqlEntityManager } from '../database/sql';
 import { IngestionRequest } from '../status/ingestion-request.entity';
@@ -23,6 +23,7 @@ export class IngestionService {
     return this.status.accept({
       text: dto.text,
       sourceMetadata: dto.source_metadata ?? {},
+      collection: dto.collection,
       chunking: this.resolveChunking(dto.chunking),
     });
   }
@@ -42,16 +43,11 @@ export class IngestionService {
 
   /** Request options over server defaults. */
   private resolveChunking(options: ChunkingOptionsDto = {}): ChunkingOptions {
-    const resolved: ChunkingOptions = {
-      strategy: options.strategy ?? 'fixed',
-      chunk_size: options.chunk_size ?? this.config.CHUNK_SIZE,
-      chunk_overlap: options.chunk_overlap ?? Math.min(this.config.CHUNK_OVERLAP, Math.floor((options.chunk_size ?? this.config.CHUNK_SIZE) / 2)),
-    };
-    if (resolved.chunk_overlap >= resolved.chunk_size) {
-      throw new AppError(ErrorCode.ValidationFailed, 'Request body is invalid', [
-        { field: 'chunking.chunk_overlap', messages: [`chunk_overlap (${resolved.chunk_overlap}) must be less than chunk_size (${resolved.chunk_size})`] },
-      ]);
+    const { config } = this;
+    const resolved = resolveChunkingOptions(options, { strategy: config.CHUNK_STRATEGY, chunkSize: config.CHUNK_SIZE, chunkOverlap: config.CHUNK_OVERLAP });
+    if (resolved.problem) {
+      throw new AppError(ErrorCode.ValidationFailed, 'Request body is invalid', [{ field: resolved.problem.field, messages: [resolved.problem.message] }]);
     }
-    return resolved;
+    return resolved.options;
   }
 }

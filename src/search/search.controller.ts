@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/api-error-responses.decorator';
-import { SearchRequestDto } from './dto/search-request.dto';
+import { SEARCH_REQUEST_EXAMPLES, SearchRequestDto } from './dto/search-request.dto';
 import { SearchResponseDto, toSearchResult } from './dto/search-response.dto';
 import { SearchService } from './search.service';
 
@@ -12,10 +12,17 @@ export class SearchController {
 
   @Post()
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Chunks most similar to a query text, best first' })
+  @ApiOperation({
+    summary: 'Chunks matching a query text or vector, best first: vector, keyword or hybrid mode, with filters',
+    description:
+      'Searches one collection (default "default"). Filters (ingestion ids, source_metadata containment, created_at range, ' +
+      'min_score) are applied inside the index scan, so top_k results come back whenever that many chunks match.',
+  })
+  @ApiBody({ type: SearchRequestDto, examples: SEARCH_REQUEST_EXAMPLES })
   @ApiResponse({ status: 200, type: SearchResponseDto })
   @ApiErrorResponses(400, 413, 415)
   async search(@Body() body: SearchRequestDto): Promise<SearchResponseDto> {
-    return { results: (await this.searchService.search(body)).map(toSearchResult) };
+    const { mode, results } = await this.searchService.search(body);
+    return { mode, results: results.map(toSearchResult) };
   }
 }

@@ -16,6 +16,7 @@ export const IngestionRequestSchema = defineEntity({
     status: p.enum(() => IngestionStatus).default(IngestionStatus.Accepted),
     text: p.text().lazy(),
     textLength: p.integer(),
+    collection: p.string().default('default'),
     sourceMetadata: p.json<Record<string, unknown>>(),
     chunking: p.json<ChunkingOptions>(),
     attempts: p.integer().default(0),

@@ -9,6 +9,7 @@ export interface ClaimedRequest {
   id: string;
   text: string;
   chunking: IngestionRequest['chunking'];
+  collection: string;
   sourceMetadata: Record<string, unknown>;
   attempts: number;
   maxAttempts: number;
@@ -18,6 +19,7 @@ interface ClaimedRow {
   id: string;
   text: string;
   chunking: IngestionRequest['chunking'];
+  collection: string;
   source_metadata: Record<string, unknown>;
   attempts: number;
   max_attempts: number;
@@ -54,13 +56,14 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
            order by next_attempt_at
            limit ?
            for update skip locked)
-        returning id, text, chunking, source_metadata, attempts, max_attempts`,
+        returning id, text, chunking, collection, source_metadata, attempts, max_attempts`,
       [workerId, leaseMs / 1000, limit],
     );
     return rows.map((r) => ({
       id: r.id,
       text: r.text,
       chunking: r.chunking,
+      collection: r.collection,
       sourceMetadata: r.source_metadata,
       attempts: r.attempts,
       maxAttempts: r.max_attempts,

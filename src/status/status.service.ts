@@ -11,6 +11,8 @@ export interface NewIngestion {
   text: string;
   sourceMetadata: Record<string, unknown>;
   chunking: ChunkingOptions;
+  /** Defaults to the `default` collection. */
+  collection?: string;
 }
 
 /** The outcome of a failed attempt, as decided by retryOrFail. */
@@ -33,6 +35,7 @@ export class StatusService {
       text: input.text,
       textLength: input.text.length,
       sourceMetadata: input.sourceMetadata,
+      collection: input.collection ?? 'default',
       chunking: input.chunking,
       attempts: 0,
       maxAttempts: this.config.MAX_ATTEMPTS,

@@ -1,37 +1,45 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import pgvector from 'pgvector';
 import { chunkId } from '../chunking/chunk-id';
+import { AppConfig } from '../config/app-config';
 import { BootCheckError } from '../database/boot-check.error';
 import { SchemaGuard } from '../database/schema-guard.service';
 import { tableName, SqlEntityManager } from '../database/sql';
 import { Embedder } from '../embedding/embedder';
-import { ChunkSet, SearchHit, VectorQuery, VectorStore } from './vector-store';
+import { ChunkSet, KeywordQuery, SearchFilters, SearchHit, VectorQuery, VectorStore } from './vector-store';
 
 /** Rows per INSERT. Values are inlined, so PGlite's 32,767 bind-parameter limit does not apply; this bounds statement size. */
 const INSERT_BATCH = 200;
-/** HNSW returns at most ef_search candidates; 40 is pgvector's default. */
-const MIN_EF_SEARCH = 40;
+/** Text-search configuration of the chunk_tsv column (see the collections migration); queries must use the same. */
+const TEXT_SEARCH_CONFIG = 'english';
+
+const HIT_COLUMNS = `chunk_id, ingestion_id, collection, chunk_index, chunk_strategy, chunk_text, start_offset, end_offset,
+  token_count, chunk_metadata, source_metadata, created_at`;
 
 interface HitRow {
   chunk_id: string;
   ingestion_id: string;
+  collection: string;
   chunk_index: number;
   chunk_strategy: string;
   chunk_text: string;
   start_offset: number;
   end_offset: number;
+  token_count: number | null;
+  chunk_metadata: Record<string, unknown>;
   source_metadata: Record<string, unknown>;
   created_at: Date | string;
   score: number | string;
 }
 
-/** Chunks in `chunk_vectors`, searched by cosine distance through its HNSW index. */
+/** Chunks in `chunk_vectors`: cosine search through its HNSW index, keyword search through its GIN index. */
 @Injectable()
 export class PgvectorStore extends VectorStore implements OnModuleInit {
   constructor(
     private readonly em: SqlEntityManager,
     private readonly embedder: Embedder,
     private readonly schemaGuard: SchemaGuard,
+    private readonly config: AppConfig,
   ) {
     super();
   }
@@ -40,7 +48,7 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
     return tableName(this.em, 'chunk_vectors');
   }
 
-  /** Refuses to start when the embedder's vectors would not fit the column. */
+  /** Refuses to start when the embedder's vectors would not fit the column, and says how to get out. */
   async onModuleInit(): Promise<void> {
     await this.schemaGuard.ensureSchemaReady();
     const [row] = await this.em.execute<{ dimension: number }[]>(
@@ -50,68 +58,140 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
     if (row?.dimension !== this.embedder.dimension) {
       throw new BootCheckError(
         `The vector column ${this.table}.embedding has dimension ${row?.dimension}, but the embedder "${this.embedder.name}" ` +
-          `produces ${this.embedder.dimension}. Set EMBEDDING_DIMENSION=${row?.dimension} (or pick a model of that size), or add a ` +
-          `migration that changes the column to vector(${this.embedder.dimension}) and re-ingest the documents.`,
+          `produces ${this.embedder.dimension} (EMBEDDING_DIMENSION). Either use a model with ${row?.dimension} dimensions and set ` +
+          `EMBEDDING_DIMENSION=${row?.dimension}, or add a migration that changes the column to vector(${this.embedder.dimension}) ` +
+          `and then run \`npm run reembed\` to re-embed the stored chunks (README: "Changing the embedding model").`,
       );
     }
   }
 
   async replaceChunks(tx: SqlEntityManager, set: ChunkSet): Promise<void> {
     await tx.execute(`delete from ${this.table} where ingestion_id = ?`, [set.ingestionId]);
-    const metadata = JSON.stringify(set.sourceMetadata);
+    const sourceMetadata = JSON.stringify(set.sourceMetadata);
     for (let from = 0; from < set.chunks.length; from += INSERT_BATCH) {
       const batch = set.chunks.slice(from, from + INSERT_BATCH);
       const params = batch.flatMap((c) => [
         chunkId(set.ingestionId, c.index),
         set.ingestionId,
+        set.collection,
         c.index,
         set.strategy,
         c.text,
         c.start,
         c.end,
-        metadata,
+        c.tokenCount ?? null,
+        JSON.stringify(c.metadata ?? {}),
+        sourceMetadata,
         pgvector.toSql(Array.from(c.embedding)),
       ]);
       await tx.execute(
-        `insert into ${this.table} (chunk_id, ingestion_id, chunk_index, chunk_strategy, chunk_text, start_offset,
-                end_offset, source_metadata, embedding)
-         values ${batch.map(() => '(?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::vector)').join(', ')}`,
+        `insert into ${this.table} (chunk_id, ingestion_id, collection, chunk_index, chunk_strategy, chunk_text, start_offset,
+                end_offset, token_count, chunk_metadata, source_metadata, embedding)
+         values ${batch.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::vector)').join(', ')}`,
         params,
       );
     }
   }
 
-  async search({ vector, topK, ingestionId }: VectorQuery): Promise<SearchHit[]> {
-    const literal = pgvector.toSql(Array.from(vector));
+  /**
+   * Filtered HNSW search that still returns `topK` when that many chunks match: pgvector 0.8's iterative
+   * scan keeps walking the graph until enough rows pass the filters (or hnsw.max_scan_tuples, 20,000 by
+   * default, is reached). `relaxed_order` may return them slightly out of order, so the outer query
+   * re-sorts by exact distance. A very selective filter (a few ingestions) makes the planner pick the
+   * ingestion_id index and an exact scan instead.
+   */
+  async search(query: VectorQuery): Promise<SearchHit[]> {
+    const literal = pgvector.toSql(Array.from(query.vector));
+    const filters = whereClause(query);
+    const efSearch = Math.max(query.efSearch ?? this.config.SEARCH_EF_SEARCH, query.topK);
     const rows = await this.em.transactional(async (tx) => {
-      // SET LOCAL keeps the setting inside this transaction, so pooled connections are left as found.
-      await tx.execute(`set local hnsw.ef_search = ${Math.max(MIN_EF_SEARCH, topK)}`);
+      // SET LOCAL keeps the settings inside this transaction, so pooled connections are left as found.
+      await tx.execute(`set local hnsw.ef_search = ${Math.trunc(efSearch)}`);
+      await tx.execute(`set local hnsw.iterative_scan = relaxed_order`);
       return tx.execute<HitRow[]>(
-        `select chunk_id, ingestion_id, chunk_index, chunk_strategy, chunk_text, start_offset, end_offset,
-                source_metadata, created_at, 1 - (embedding <=> ?::vector) as score
-           from ${this.table}
-          ${ingestionId ? 'where ingestion_id = ?' : ''}
-          order by embedding <=> ?::vector
-          limit ?`,
-        ingestionId ? [literal, ingestionId, literal, topK] : [literal, literal, topK],
+        `with nearest as materialized (
+           select ${HIT_COLUMNS}, embedding <=> ?::vector as distance
+             from ${this.table}
+            where ${filters.sql}
+            order by embedding <=> ?::vector
+            limit ?)
+         select *, 1 - distance as score from nearest
+          where ?::float8 is null or 1 - distance >= ?::float8
+          order by distance, chunk_id`,
+        [literal, ...filters.params, literal, query.topK, query.minScore ?? null, query.minScore ?? null],
       );
     });
-    return rows.map((r) => ({
-      chunkId: r.chunk_id,
-      ingestionId: r.ingestion_id,
-      chunkIndex: r.chunk_index,
-      chunkStrategy: r.chunk_strategy,
-      chunkText: r.chunk_text,
-      startOffset: r.start_offset,
-      endOffset: r.end_offset,
-      sourceMetadata: r.source_metadata,
-      createdAt: new Date(r.created_at),
-      score: Number(r.score),
-    }));
+    return rows.map(toHit);
+  }
+
+  /**
+   * Chunks containing any of the query's words (after English stemming and stop-word removal), ranked by
+   * ts_rank_cd, which rewards chunks where the matched words are many and close together. OR rather than AND
+   * so a question finds the chunk that holds its rare term even when the other words are elsewhere.
+   */
+  async searchKeyword(query: KeywordQuery): Promise<SearchHit[]> {
+    const filters = whereClause(query);
+    const rows = await this.em.execute<HitRow[]>(
+      `with q as (
+         select coalesce(string_agg(quote_literal(lexeme), ' | '), '')::tsquery as terms
+           from unnest(to_tsvector('${TEXT_SEARCH_CONFIG}', ?::text)))
+       select ${HIT_COLUMNS}, ts_rank_cd(chunk_tsv, q.terms) as score
+         from ${this.table}, q
+        where chunk_tsv @@ q.terms and ${filters.sql}
+          and (?::float8 is null or ts_rank_cd(chunk_tsv, q.terms) >= ?::float8)
+        order by score desc, chunk_id
+        limit ?`,
+      [query.text, ...filters.params, query.minScore ?? null, query.minScore ?? null, query.topK],
+    );
+    return rows.map(toHit);
   }
 
   async deleteByIngestion(tx: SqlEntityManager, ingestionId: string): Promise<number> {
     const rows = await tx.execute(`delete from ${this.table} where ingestion_id = ? returning chunk_id`, [ingestionId]);
     return rows.length;
   }
+}
+
+function whereClause(filters: SearchFilters): { sql: string; params: unknown[] } {
+  const conditions = ['true'];
+  const params: unknown[] = [];
+  if (filters.collection !== undefined) {
+    conditions.push('collection = ?');
+    params.push(filters.collection);
+  }
+  if (filters.ingestionIds?.length) {
+    conditions.push(`ingestion_id in (${filters.ingestionIds.map(() => '?::uuid').join(', ')})`);
+    params.push(...filters.ingestionIds);
+  }
+  if (filters.metadata && Object.keys(filters.metadata).length > 0) {
+    conditions.push('source_metadata @> ?::jsonb');
+    params.push(JSON.stringify(filters.metadata));
+  }
+  if (filters.createdAfter) {
+    conditions.push('created_at >= ?');
+    params.push(filters.createdAfter);
+  }
+  if (filters.createdBefore) {
+    conditions.push('created_at < ?');
+    params.push(filters.createdBefore);
+  }
+  return { sql: conditions.join(' and '), params };
+}
+
+function toHit(r: HitRow): SearchHit {
+  return {
+    chunkId: r.chunk_id,
+    ingestionId: r.ingestion_id,
+    collection: r.collection,
+    chunkIndex: r.chunk_index,
+    chunkStrategy: r.chunk_strategy,
+    chunkText: r.chunk_text,
+    startOffset: r.start_offset,
+    endOffset: r.end_offset,
+    tokenCount: r.token_count,
+    chunkMetadata: r.chunk_metadata,
+    sourceMetadata: r.source_metadata,
+    createdAt: new Date(r.created_at),
+    score: Number(r.score),
+  };
 }

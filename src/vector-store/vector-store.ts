@@ -1,38 +1,68 @@
 import type { SqlEntityManager } from '../database/sql';
 
-/** A chunk ready to store: its text, where it came from in the source, and its embedding. */
+/** A chunk ready to store: its text, where it came from in the source, what the chunker knew, and its embedding. */
 export interface ChunkToStore {
   index: number;
   text: string;
   start: number;
   end: number;
   embedding: Float32Array;
+  tokenCount?: number;
+  /** Per-chunk metadata (the markdown heading path…), returned by search as `chunk_metadata`. */
+  metadata?: Record<string, unknown>;
 }
 
 export interface ChunkSet {
   ingestionId: string;
+  /** The collection the ingestion belongs to; searches and deletes work within one. */
+  collection: string;
   strategy: string;
   sourceMetadata: Record<string, unknown>;
   chunks: ChunkToStore[];
 }
 
-export interface VectorQuery {
+/** Restricts a search; every given filter must hold. */
+export interface SearchFilters {
+  /** Only this collection; every collection when absent. */
+  collection?: string;
+  ingestionIds?: string[];
+  /** Chunks whose source_metadata contains this object (jsonb `@>`). */
+  metadata?: Record<string, unknown>;
+  /** Chunks stored at or after / before this time. */
+  createdAfter?: Date;
+  createdBefore?: Date;
+}
+
+export interface VectorQuery extends SearchFilters {
   vector: Float32Array;
   topK: number;
-  ingestionId?: string;
+  /** Drop hits whose cosine similarity is below this. */
+  minScore?: number;
+  /** HNSW candidate list size for this query (hnsw.ef_search); the store's default when absent. */
+  efSearch?: number;
+}
+
+export interface KeywordQuery extends SearchFilters {
+  text: string;
+  topK: number;
+  /** Drop hits whose text-search rank is below this. */
+  minScore?: number;
 }
 
 export interface SearchHit {
   chunkId: string;
   ingestionId: string;
+  collection: string;
   chunkIndex: number;
   chunkStrategy: string;
   chunkText: string;
   startOffset: number;
   endOffset: number;
+  tokenCount: number | null;
+  chunkMetadata: Record<string, unknown>;
   sourceMetadata: Record<string, unknown>;
   createdAt: Date;
-  /** Cosine similarity, 1 = same direction. */
+  /** Vector search: cosine similarity, 1 = same direction. Keyword search: PostgreSQL's ts_rank_cd. */
   score: number;
 }
 
@@ -40,7 +70,10 @@ export interface SearchHit {
 export abstract class VectorStore {
   /** Replaces every chunk of the ingestion with `set.chunks` (a retry overwrites, never duplicates). */
   abstract replaceChunks(tx: SqlEntityManager, set: ChunkSet): Promise<void>;
+  /** Nearest chunks by cosine distance; returns `topK` when that many pass the filters. */
   abstract search(query: VectorQuery): Promise<SearchHit[]>;
+  /** Chunks matching any word of the text (PostgreSQL full-text search), best rank first. */
+  abstract searchKeyword(query: KeywordQuery): Promise<SearchHit[]>;
   /** Removes the ingestion's chunks; returns how many there were. */
   abstract deleteByIngestion(tx: SqlEntityManager, ingestionId: string): Promise<number>;
 }

@@ -86,7 +86,7 @@ describeDatabase('ingestion pipeline', () => {
     expect(hits[0].chunkText).toContain('vector similarity search');
     expect(hits.map((h) => h.score)).toEqual([...hits.map((h) => h.score)].sort((a, b) => b - a));
 
-    const onlyOther = await vectors.search({ vector: query, topK: 10, ingestionId: other.id });
+    const onlyOther = await vectors.search({ vector: query, topK: 10, ingestionIds: [other.id] });
     expect(onlyOther.length).toBeGreaterThan(0);
     expect(onlyOther.every((h) => h.ingestionId === other.id)).toBe(true);
     expect(onlyOther.some((h) => h.ingestionId === request.id)).toBe(false);
@@ -99,7 +99,7 @@ describeDatabase('ingestion pipeline', () => {
 
     // Reprocess it as a worker that reclaimed it would, after the lock expired.
     await db.inContext(async () => {
-      const claimed = { id: request.id, text: newIngestion().text, chunking: request.chunking, sourceMetadata: {}, attempts: 2, maxAttempts: 3 };
+      const claimed = { id: request.id, text: newIngestion().text, chunking: request.chunking, collection: 'default', sourceMetadata: {}, attempts: 2, maxAttempts: 3 };
       await db.expireLock(request.id);
       await app.get(IngestionProcessor).process(claimed, 'another-worker');
     });

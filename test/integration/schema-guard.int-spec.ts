@@ -16,7 +16,7 @@ describeDatabase('boot checks', () => {
   it('should refuse to start with pending migrations when not told to apply them, naming them and the fix', async () => {
     const config = database.config({ MIGRATIONS_RUN_ON_BOOT: 'false' });
     await expect(createTestApp(config)).rejects.toThrow(
-      /not at the latest migration; pending: Migration20261125000000_initial\. Run `npm run migration:up`.*MIGRATIONS_RUN_ON_BOOT=true/,
+      /not at the latest migration; pending: Migration20261125000000_initial(, Migration\w+)*\. Run `npm run migration:up`.*MIGRATIONS_RUN_ON_BOOT=true/,
     );
   });
 
@@ -33,7 +33,21 @@ describeDatabase('boot checks', () => {
   it('should refuse to start when the embedder dimension differs from the vector column, naming both and the way out', async () => {
     const config = database.config({ MIGRATIONS_RUN_ON_BOOT: 'true', EMBEDDING_DIMENSION: '768' });
     await expect(createTestApp(config)).rejects.toThrow(
-      /has dimension 384, but the embedder "hashing" produces 768\. Set EMBEDDING_DIMENSION=384.*migration/,
+      /has dimension 384, but the embedder "hashing" produces 768 .*EMBEDDING_DIMENSION=384.*migration that changes the column to vector\(768\).*npm run reembed/,
+    );
+  });
+
+  it('should refuse to start with a provider model of another dimension, naming the provider, the model and the way out', async () => {
+    // Boot does not call the provider: the configured dimension is checked against the column before any request.
+    const config = database.config({
+      MIGRATIONS_RUN_ON_BOOT: 'true',
+      EMBEDDING_PROVIDER: 'ollama',
+      EMBEDDING_BASE_URL: 'http://127.0.0.1:9',
+      EMBEDDING_MODEL: 'nomic-embed-text',
+      EMBEDDING_DIMENSION: '768',
+    });
+    await expect(createTestApp(config)).rejects.toThrow(
+      /has dimension 384, but the embedder "ollama:nomic-embed-text" produces 768 .*EMBEDDING_DIMENSION=384.*vector\(768\).*npm run reembed/,
     );
   });
 });

@@ -1,30 +1,53 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import type { ChunkStrategy } from '../../chunking/chunking-options';
+import { CHUNK_SIZE_BOUNDS, CHUNK_STRATEGIES, ChunkStrategy, SIZE_UNITS, SizeUnit } from '../../chunking/chunking-options';
+import { COLLECTION_NAME, COLLECTION_NAME_MESSAGE, DEFAULT_COLLECTION } from '../../vector-store/collection';
 
-export const CHUNK_STRATEGIES: ChunkStrategy[] = ['fixed'];
 export const MAX_TEXT_LENGTH = 5_000_000;
 
 export class ChunkingOptionsDto {
-  @ApiPropertyOptional({ enum: CHUNK_STRATEGIES, default: 'fixed', description: 'fixed: character windows with overlap' })
+  @ApiPropertyOptional({
+    enum: CHUNK_STRATEGIES,
+    default: 'fixed',
+    description:
+      'fixed: windows of chunk_size with overlap, not cutting words · recursive: paragraphs, then lines, sentences, words ' +
+      '(LangChain-style) · sentence: whole sentences packed up to chunk_size · markdown: sections by heading, each chunk ' +
+      'with its heading path in chunk_metadata.heading_path (default CHUNK_STRATEGY)',
+    example: 'markdown',
+  })
   @IsOptional()
   @IsIn(CHUNK_STRATEGIES)
   strategy?: ChunkStrategy;
 
-  @ApiPropertyOptional({ minimum: 16, maximum: 100_000, description: 'Characters per chunk (default CHUNK_SIZE)', example: 1000 })
+  @ApiPropertyOptional({
+    minimum: CHUNK_SIZE_BOUNDS.tokens.min,
+    maximum: CHUNK_SIZE_BOUNDS.characters.max,
+    description: `Largest chunk, in size_unit: ${CHUNK_SIZE_BOUNDS.characters.min}-${CHUNK_SIZE_BOUNDS.characters.max} characters or ${CHUNK_SIZE_BOUNDS.tokens.min}-${CHUNK_SIZE_BOUNDS.tokens.max} tokens (default CHUNK_SIZE)`,
+    example: 1000,
+  })
   @IsOptional()
   @IsInt()
-  @Min(16)
-  @Max(100_000)
+  @Min(CHUNK_SIZE_BOUNDS.tokens.min)
+  @Max(CHUNK_SIZE_BOUNDS.characters.max)
   chunk_size?: number;
 
-  @ApiPropertyOptional({ minimum: 0, description: 'Characters shared by consecutive chunks; less than chunk_size (default CHUNK_OVERLAP)', example: 200 })
+  @ApiPropertyOptional({ minimum: 0, description: 'Size shared by consecutive chunks, in size_unit; less than chunk_size (default CHUNK_OVERLAP, at most half of chunk_size)', example: 200 })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(50_000)
   chunk_overlap?: number;
+
+  @ApiPropertyOptional({
+    enum: SIZE_UNITS,
+    default: 'characters',
+    description: 'Unit of chunk_size and chunk_overlap; tokens are counted with the bundled cl100k_base tokenizer (offline)',
+    example: 'tokens',
+  })
+  @IsOptional()
+  @IsIn(SIZE_UNITS)
+  size_unit?: SizeUnit;
 }
 
 export class IngestRequestDto {
@@ -38,6 +61,16 @@ export class IngestRequestDto {
   @IsOptional()
   @IsObject()
   source_metadata?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    default: DEFAULT_COLLECTION,
+    pattern: COLLECTION_NAME.source,
+    description: 'Named corpus this document belongs to; search and DELETE /v1/collections/{name} work within one',
+    example: 'handbook',
+  })
+  @IsOptional()
+  @Matches(COLLECTION_NAME, { message: COLLECTION_NAME_MESSAGE })
+  collection?: string;
 
   @ApiPropertyOptional({ type: ChunkingOptionsDto })
   @IsOptional()

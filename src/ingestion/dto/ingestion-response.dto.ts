@@ -7,6 +7,7 @@ import { ChunkingOptionsDto } from './ingest-request.dto';
 export class IngestionResponseDto extends StatusResponseDto {
   @ApiProperty({ type: 'object', additionalProperties: true, example: { source: 'handbook.md' } })
   source_metadata: Record<string, unknown>;
+  @ApiProperty({ example: 'default', description: 'The collection the document belongs to' }) collection: string;
   @ApiProperty({ type: ChunkingOptionsDto }) chunking: ChunkingOptionsDto;
   @ApiProperty({ description: 'Length of the text in characters', example: 5120 }) text_length: number;
 }
@@ -15,6 +16,7 @@ export function toIngestionResponse(request: IngestionRequest): IngestionRespons
   return {
     ...toStatusResponse(request),
     source_metadata: request.sourceMetadata,
+    collection: request.collection,
     chunking: request.chunking,
     text_length: request.textLength,
   };

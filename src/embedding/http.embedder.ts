@@ -1,0 +1,151 @@
+import { Logger } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config';
+import { Embedder, EmbedderError } from './embedder';
+
+/** A Retry-After longer than this is not waited for within one attempt; the request's own backoff takes over. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+export interface HttpEmbedderSettings {
+  url: string;
+  model: string;
+  apiKey?: string;
+  dimension: number;
+  batchSize: number;
+  concurrency: number;
+  timeoutMs: number;
+  maxRetries: number;
+  retryBaseMs: number;
+}
+
+export function httpSettings(config: AppConfig, url: string, model: string): HttpEmbedderSettings {
+  return {
+    url,
+    model,
+    apiKey: config.EMBEDDING_API_KEY,
+    dimension: config.EMBEDDING_DIMENSION,
+    batchSize: config.EMBEDDING_BATCH_SIZE,
+    concurrency: config.EMBEDDING_CONCURRENCY,
+    timeoutMs: config.EMBEDDING_TIMEOUT_MS,
+    maxRetries: config.EMBEDDING_MAX_RETRIES,
+    retryBaseMs: config.EMBEDDING_RETRY_BASE_MS,
+  };
+}
+
+/**
+ * An embedding server reached over HTTP: texts go in batches of `batchSize`, at most `concurrency` requests
+ * at once; each request has a timeout and is retried with exponential backoff and jitter on 429, 5xx,
+ * timeouts and network errors (waiting for Retry-After when the server sends one). Subclasses speak the
+ * protocol: the request body and where the vectors are in the answer.
+ */
+export abstract class HttpEmbedder extends Embedder {
+  private readonly logger = new Logger(this.constructor.name);
+  readonly dimension: number;
+
+  constructor(protected readonly settings: HttpEmbedderSettings) {
+    super();
+    this.dimension = settings.dimension;
+  }
+
+  protected abstract body(texts: string[]): unknown;
+  /** The vectors in the answer, in input order; throws when the answer is not what the protocol says. */
+  protected abstract vectors(answer: unknown): number[][];
+
+  async embed(texts: string[]): Promise<Float32Array[]> {
+    const batches: string[][] = [];
+    for (let from = 0; from < texts.length; from += this.settings.batchSize) batches.push(texts.slice(from, from + this.settings.batchSize));
+    const results: Float32Array[][] = new Array(batches.length);
+    let next = 0;
+    let failed = false;
+    const worker = async () => {
+      while (!failed && next < batches.length) {
+        const i = next++;
+        try {
+          results[i] = await this.embedBatch(batches[i]);
+        } catch (error) {
+          failed = true; // the other workers stop taking batches: the ingestion is retried as a whole
+          throw error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.settings.concurrency, batches.length) }, worker));
+    return results.flat();
+  }
+
+  private async embedBatch(texts: string[]): Promise<Float32Array[]> {
+    for (let attempt = 0; ; attempt++) {
+      let failure: EmbedderError;
+      let waitMs: number | undefined;
+      try {
+        const response = await fetch(this.settings.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(this.settings.apiKey ? { authorization: `Bearer ${this.settings.apiKey}` } : {}),
+          },
+          body: JSON.stringify(this.body(texts)),
+          signal: AbortSignal.timeout(this.settings.timeoutMs),
+        });
+        if (response.ok) return this.check(this.vectors(await response.json()), texts.length);
+        const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
+        failure = new EmbedderError(`${this.name}: HTTP ${response.status} from ${this.settings.url}: ${await providerMessage(response)}`, retryable, response.status);
+        waitMs = retryAfterMs(response.headers.get('retry-after'));
+      } catch (error) {
+        failure = error instanceof EmbedderError ? error : new EmbedderError(`${this.name}: ${describeNetworkError(error, this.settings)}`, true);
+      }
+      if (!failure.retryable) throw failure;
+      if (attempt >= this.settings.maxRetries) {
+        throw new EmbedderError(`${failure.message} (gave up after ${attempt + 1} attempts)`, true, failure.httpStatus);
+      }
+      const delay = waitMs ?? this.settings.retryBaseMs * 2 ** attempt * (0.5 + Math.random() / 2);
+      this.logger.warn(`${failure.message}; retrying in ${Math.round(delay)} ms`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
+  private check(vectors: number[][], expected: number): Float32Array[] {
+    if (vectors.length !== expected) {
+      throw new EmbedderError(`${this.name}: asked for ${expected} embeddings, got ${vectors.length}`, false);
+    }
+    for (const vector of vectors) {
+      if (!Array.isArray(vector) || vector.length !== this.dimension) {
+        throw new EmbedderError(
+          `${this.name}: the model returned vectors of dimension ${Array.isArray(vector) ? vector.length : 'unknown'}, but ` +
+            `EMBEDDING_DIMENSION and the vector column are ${this.dimension}; use a model of that size or change the column ` +
+            `(README: "Changing the embedding model")`,
+          false,
+        );
+      }
+    }
+    return vectors.map((vector) => Float32Array.from(vector));
+  }
+}
+
+/** The provider's own error text: `{"error": "…"}` (Ollama), `{"error": {"message": "…"}}` (OpenAI), or the raw body. */
+async function providerMessage(response: Response): Promise<string> {
+  const text = (await response.text().catch(() => '')).slice(0, 1000);
+  try {
+    const parsed = JSON.parse(text) as { error?: string | { message?: string }; message?: string };
+    const message = typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.message);
+    if (message) return message;
+  } catch {
+    // not JSON: the body itself is the message
+  }
+  return text || response.statusText || 'no details';
+}
+
+/** Retry-After as delay-seconds or an HTTP date; undefined when absent, unreadable or too far away. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const ms = /^\d+$/.test(header.trim()) ? Number(header) * 1000 : Date.parse(header) - Date.now();
+  return Number.isFinite(ms) && ms >= 0 && ms <= MAX_RETRY_AFTER_MS ? ms : undefined;
+}
+
+function describeNetworkError(error: unknown, settings: HttpEmbedderSettings): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return `no answer from ${settings.url} within ${settings.timeoutMs} ms (EMBEDDING_TIMEOUT_MS)`;
+  }
+  const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
+  const detail = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+  if (error instanceof SyntaxError) return `unreadable answer from ${settings.url}: ${error.message}`;
+  return `cannot reach ${settings.url} (${detail})`;
+}
