@@ -141,11 +141,11 @@ function retryAfterMs(header: string | null): number | undefined {
 }
 
 function describeNetworkError(error: unknown, settings: HttpEmbedderSettings): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+  // Duck-typed, not instanceof: fetch's errors may come from another realm (test VMs, bundlers).
+  const { name, message, cause } = (error ?? {}) as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (name === 'TimeoutError' || name === 'AbortError') {
     return `no answer from ${settings.url} within ${settings.timeoutMs} ms (EMBEDDING_TIMEOUT_MS)`;
   }
-  const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
-  const detail = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
-  if (error instanceof SyntaxError) return `unreadable answer from ${settings.url}: ${error.message}`;
-  return `cannot reach ${settings.url} (${detail})`;
+  if (name === 'SyntaxError') return `unreadable answer from ${settings.url}: ${message}`;
+  return `cannot reach ${settings.url} (${cause?.code ?? cause?.message ?? message ?? String(error)})`;
 }

@@ -1,0 +1,108 @@
+import { loadConfig } from '../../src/config/app-config';
+import { EmbedderError } from '../../src/embedding/embedder';
+import { createEmbedder } from '../../src/embedding/embedding.module';
+import { HashingEmbedder } from '../../src/embedding/hashing.embedder';
+import { OllamaEmbedder } from '../../src/embedding/ollama.embedder';
+import { OpenAiEmbedder } from '../../src/embedding/openai.embedder';
+import { freePort } from '../support/app-process';
+import { EmbeddingServer, Protocol, Reply } from '../support/embedding-server';
+
+const TEXTS = Array.from({ length: 7 }, (_, i) => `chunk number ${i} about vector search`);
+const fail = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ kind: 'fail', status, body, headers });
+const embed: Reply = { kind: 'embed' };
+
+function embedderFor(protocol: Protocol, baseUrl: string, env: Record<string, string> = {}) {
+  return createEmbedder(
+    loadConfig({
+      EMBEDDING_PROVIDER: protocol,
+      EMBEDDING_BASE_URL: baseUrl,
+      EMBEDDING_MODEL: 'test-model',
+      EMBEDDING_BATCH_SIZE: '3',
+      EMBEDDING_CONCURRENCY: '2',
+      EMBEDDING_TIMEOUT_MS: '500',
+      EMBEDDING_MAX_RETRIES: '2',
+      EMBEDDING_RETRY_BASE_MS: '10',
+      ...env,
+    }),
+  );
+}
+
+describe('HTTP embedding providers', () => {
+  let server: EmbeddingServer | undefined;
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+  });
+
+  it('should pick the provider named by EMBEDDING_PROVIDER', () => {
+    expect(createEmbedder(loadConfig({}))).toBeInstanceOf(HashingEmbedder);
+    expect(embedderFor('ollama', 'http://127.0.0.1:1')).toBeInstanceOf(OllamaEmbedder);
+    expect(embedderFor('openai', 'http://127.0.0.1:1')).toBeInstanceOf(OpenAiEmbedder);
+  });
+
+  describe.each<Protocol>(['ollama', 'openai'])('%s protocol', (protocol) => {
+    it('should embed in batches of EMBEDDING_BATCH_SIZE and return the vectors in input order', async () => {
+      server = await EmbeddingServer.start(protocol);
+      const sut = embedderFor(protocol, server.baseUrl);
+      const vectors = await sut.embed(TEXTS);
+      const expected = new HashingEmbedder(loadConfig({}));
+      expect(vectors.map((v) => Array.from(v))).toEqual(TEXTS.map((t) => Array.from(expected.embedOne(t))));
+      expect(server.inputSizes.sort()).toEqual([1, 3, 3]);
+      expect(server.requests.every((r) => r.body.model === 'test-model')).toBe(true);
+    });
+
+    it('should retry a 500 and a 429 and then succeed', async () => {
+      server = await EmbeddingServer.start(protocol, {
+        script: (n) => [fail(500, { error: 'model is loading' }), fail(429, { error: 'slow down' }, { 'retry-after': '0' })][n] ?? embed,
+      });
+      const vectors = await embedderFor(protocol, server.baseUrl, { EMBEDDING_BATCH_SIZE: '10' }).embed(TEXTS);
+      expect(vectors).toHaveLength(TEXTS.length);
+      expect(server.requests).toHaveLength(3);
+    });
+
+    it('should time out a slow response and succeed on the retry', async () => {
+      server = await EmbeddingServer.start(protocol, { script: (n) => (n === 0 ? { kind: 'embed', delayMs: 2000 } : embed) });
+      const vectors = await embedderFor(protocol, server.baseUrl, { EMBEDDING_BATCH_SIZE: '10', EMBEDDING_TIMEOUT_MS: '200' }).embed(TEXTS);
+      expect(vectors).toHaveLength(TEXTS.length);
+      expect(server.requests).toHaveLength(2);
+    });
+
+    it('should give up after EMBEDDING_MAX_RETRIES with a retryable error carrying the provider message', async () => {
+      server = await EmbeddingServer.start(protocol, { script: () => fail(503, { error: { message: 'overloaded, try later' } }) });
+      const error = await embedderFor(protocol, server.baseUrl).embed(['a']).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EmbedderError);
+      expect(error).toMatchObject({ retryable: true, httpStatus: 503 });
+      expect((error as Error).message).toMatch(new RegExp(`^${protocol}:test-model: HTTP 503 from .*: overloaded, try later \\(gave up after 3 attempts\\)$`));
+      expect(server.requests).toHaveLength(3);
+    });
+
+    it('should fail at once, not retryable, on a 4xx such as an unknown model', async () => {
+      server = await EmbeddingServer.start(protocol, { script: () => fail(404, { error: 'model "test-model" not found, try pulling it first' }) });
+      const error = await embedderFor(protocol, server.baseUrl).embed(['a']).catch((e: unknown) => e);
+      expect(error).toMatchObject({ retryable: false, httpStatus: 404 });
+      expect((error as Error).message).toContain('model "test-model" not found');
+      expect(server.requests).toHaveLength(1);
+    });
+
+    it('should refuse vectors of another dimension, naming both', async () => {
+      server = await EmbeddingServer.start(protocol, { dimension: 768 });
+      const error = await embedderFor(protocol, server.baseUrl).embed(['a']).catch((e: unknown) => e);
+      expect(error).toMatchObject({ retryable: false });
+      expect((error as Error).message).toMatch(/dimension 768, but EMBEDDING_DIMENSION and the vector column are 384/);
+    });
+
+    it('should report a server that is not there as unreachable, retryable', async () => {
+      const port = await freePort();
+      const error = await embedderFor(protocol, `http://127.0.0.1:${port}`).embed(['a']).catch((e: unknown) => e);
+      expect(error).toMatchObject({ retryable: true });
+      expect((error as Error).message).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+\/.* \(ECONNREFUSED\) \(gave up after 3 attempts\)/);
+    });
+  });
+
+  it('should send EMBEDDING_API_KEY as a bearer token to an OpenAI-compatible server', async () => {
+    server = await EmbeddingServer.start('openai');
+    await embedderFor('openai', `${server.baseUrl}/v1`, { EMBEDDING_API_KEY: 'sk-test-secret' }).embed(['a']);
+    expect(server.requests[0].headers.authorization).toBe('Bearer sk-test-secret');
+    expect(server.requests[0].path).toBe('/v1/embeddings');
+  });
+});
