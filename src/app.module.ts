@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
+import { CollectionsModule } from './collections/collections.module';
 import { AppErrorFilter } from './common/errors/app-error.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { AppConfig } from './config/app-config';
@@ -16,7 +17,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config), ScheduleModule.forRoot(), StatusModule, IngestionModule, SearchModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config), ScheduleModule.forRoot(), StatusModule, IngestionModule, SearchModule, CollectionsModule],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: AppErrorFilter },

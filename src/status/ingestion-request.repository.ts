@@ -111,6 +111,12 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
     return rows.length === 1;
   }
 
+  /** Deletes every request of the collection (their chunks go with them); returns how many there were. */
+  async deleteByCollection(tx: SqlEntityManager, collection: string): Promise<number> {
+    const rows = await tx.execute(`delete from ${this.table} where collection = ? returning id`, [collection]);
+    return rows.length;
+  }
+
   private async transitionFromRunning(
     id: string,
     workerId: string,

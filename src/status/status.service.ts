@@ -76,4 +76,8 @@ export class StatusService {
   remove(tx: SqlEntityManager, id: string): Promise<boolean> {
     return this.requests.deleteById(tx, id);
   }
+
+  removeCollection(tx: SqlEntityManager, collection: string): Promise<number> {
+    return this.requests.deleteByCollection(tx, collection);
+  }
 }

@@ -150,6 +150,14 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
     const rows = await tx.execute(`delete from ${this.table} where ingestion_id = ? returning chunk_id`, [ingestionId]);
     return rows.length;
   }
+
+  async deleteByCollection(tx: SqlEntityManager, collection: string): Promise<number> {
+    const [row] = await tx.execute<{ n: string | number }[]>(
+      `with deleted as (delete from ${this.table} where collection = ? returning 1) select count(*) as n from deleted`,
+      [collection],
+    );
+    return Number(row.n);
+  }
 }
 
 function whereClause(filters: SearchFilters): { sql: string; params: unknown[] } {

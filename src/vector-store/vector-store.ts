@@ -76,4 +76,6 @@ export abstract class VectorStore {
   abstract searchKeyword(query: KeywordQuery): Promise<SearchHit[]>;
   /** Removes the ingestion's chunks; returns how many there were. */
   abstract deleteByIngestion(tx: SqlEntityManager, ingestionId: string): Promise<number>;
+  /** Removes every chunk of the collection; returns how many there were. */
+  abstract deleteByCollection(tx: SqlEntityManager, collection: string): Promise<number>;
 }

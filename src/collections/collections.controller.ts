@@ -1,0 +1,23 @@
+import { Controller, Delete, HttpCode, HttpStatus, Param } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../common/api-error-responses.decorator';
+import { COLLECTION_NAME } from '../vector-store/collection';
+import { CollectionNamePipe } from './collection-name.pipe';
+import { CollectionsService } from './collections.service';
+import { DeleteCollectionResponseDto } from './dto/delete-collection-response.dto';
+
+@ApiTags('collections')
+@Controller('v1/collections')
+export class CollectionsController {
+  constructor(private readonly collections: CollectionsService) {}
+
+  @Delete(':name')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Delete every ingestion of a collection and its chunks, in one transaction. Idempotent.' })
+  @ApiParam({ name: 'name', schema: { type: 'string', pattern: COLLECTION_NAME.source }, example: 'support' })
+  @ApiResponse({ status: 200, type: DeleteCollectionResponseDto })
+  @ApiErrorResponses(400)
+  delete(@Param('name', CollectionNamePipe) name: string): Promise<DeleteCollectionResponseDto> {
+    return this.collections.delete(name);
+  }
+}
