@@ -200,6 +200,23 @@ describeDatabase('search modes, filters and collections over HTTP', () => {
     expect(tooManyTokens.body.details).toEqual([{ field: 'chunking.chunk_size', messages: ['chunk_size in tokens must be between 8 and 8192'] }]);
   });
 
+  it('should document every new field and mode, with examples, in the OpenAPI spec', async () => {
+    const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    const schemas = spec.components.schemas;
+    expect(schemas.SearchRequestDto.properties.mode).toMatchObject({ enum: ['vector', 'keyword', 'hybrid'], example: 'hybrid' });
+    for (const field of ['query', 'vector', 'collection', 'metadata', 'created_after', 'created_before', 'min_score', 'ef_search']) {
+      expect(schemas.SearchRequestDto.properties[field]).toHaveProperty('example');
+    }
+    expect(Object.keys(spec.paths['/v1/search'].post.requestBody.content['application/json'].examples).sort()).toEqual(['hybrid', 'keyword', 'text', 'vector']);
+    expect(schemas.ChunkingOptionsDto.properties.strategy.enum).toEqual(['fixed', 'recursive', 'sentence', 'markdown']);
+    expect(schemas.ChunkingOptionsDto.properties.size_unit.enum).toEqual(['characters', 'tokens']);
+    expect(schemas.IngestRequestDto.properties.collection.example).toBe('handbook');
+    expect(Object.keys(schemas.SearchResultDto.properties)).toEqual(
+      expect.arrayContaining(['collection', 'chunk_metadata', 'token_count', 'retrievers', 'scores']),
+    );
+    expect(spec.paths['/v1/collections/{name}'].delete.responses).toHaveProperty('200');
+  });
+
   it('should search by a raw vector', async () => {
     const id = await ingest({ text: 'A raw vector query finds this sentence.', collection: 'raw' });
     await completed([id]);
