@@ -21,6 +21,7 @@ interface Section {
  * with the recursive strategy, so a chunk never spans two sections and its `heading_path` metadata
  * (e.g. ["Guide", "Install", "Linux"]) says where it sits. A heading always stays in one chunk with the
  * start of its first paragraph, and a heading with no text before the next one is carried into that one.
+ * Only a heading longer than half a chunk can make its first chunk exceed `chunk_size`.
  */
 @Injectable()
 export class MarkdownChunker extends Chunker {

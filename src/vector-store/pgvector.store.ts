@@ -132,9 +132,8 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
   async searchKeyword(query: KeywordQuery): Promise<SearchHit[]> {
     const filters = whereClause(query);
     const rows = await this.em.execute<HitRow[]>(
-      `with q as (
-         select coalesce(string_agg(quote_literal(lexeme), ' | '), '')::tsquery as terms
-           from unnest(to_tsvector('${TEXT_SEARCH_CONFIG}', ?::text)))
+      // plainto_tsquery parses, stems and quotes the words and ANDs them; turning the ANDs into ORs keeps its quoting.
+      `with q as (select replace(plainto_tsquery('${TEXT_SEARCH_CONFIG}', ?::text)::text, ' & ', ' | ')::tsquery as terms)
        select ${HIT_COLUMNS}, ts_rank_cd(chunk_tsv, q.terms) as score
          from ${this.table}, q
         where chunk_tsv @@ q.terms and ${filters.sql}
