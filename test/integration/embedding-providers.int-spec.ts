@@ -51,6 +51,14 @@ describe('HTTP embedding providers', () => {
       expect(server.requests.every((r) => r.body.model === 'test-model')).toBe(true);
     });
 
+    it('should keep at most EMBEDDING_CONCURRENCY requests in flight', async () => {
+      server = await EmbeddingServer.start(protocol, { script: () => ({ kind: 'embed', delayMs: 50 }) });
+      const vectors = await embedderFor(protocol, server.baseUrl, { EMBEDDING_BATCH_SIZE: '1', EMBEDDING_CONCURRENCY: '2' }).embed(TEXTS);
+      expect(vectors).toHaveLength(TEXTS.length);
+      expect(server.requests).toHaveLength(TEXTS.length);
+      expect(server.maxInFlight).toBe(2);
+    });
+
     it('should retry a 500 and a 429 and then succeed', async () => {
       server = await EmbeddingServer.start(protocol, {
         script: (n) => [fail(500, { error: 'model is loading' }), fail(429, { error: 'slow down' }, { 'retry-after': '0' })][n] ?? embed,

@@ -21,6 +21,9 @@ export interface ReceivedRequest {
  */
 export class EmbeddingServer {
   readonly requests: ReceivedRequest[] = [];
+  /** Most requests that were being answered at the same time. */
+  maxInFlight = 0;
+  private inFlight = 0;
   private readonly embedder: HashingEmbedder;
 
   private constructor(
@@ -56,6 +59,8 @@ export class EmbeddingServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    res.once('close', () => this.inFlight--);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as ReceivedRequest['body'];
