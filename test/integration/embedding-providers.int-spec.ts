@@ -68,6 +68,12 @@ describe('HTTP embedding providers', () => {
       expect(server.requests).toHaveLength(3);
     });
 
+    it('should not stall on a Retry-After beyond 60 s, falling back to its own backoff', async () => {
+      server = await EmbeddingServer.start(protocol, { script: (n) => (n === 0 ? fail(429, { error: 'quota' }, { 'retry-after': '3600' }) : embed) });
+      expect(await embedderFor(protocol, server.baseUrl).embed(['a'])).toHaveLength(1);
+      expect(server.requests).toHaveLength(2);
+    });
+
     it('should time out a slow response and succeed on the retry', async () => {
       server = await EmbeddingServer.start(protocol, { script: (n) => (n === 0 ? { kind: 'embed', delayMs: 2000 } : embed) });
       const vectors = await embedderFor(protocol, server.baseUrl, { EMBEDDING_BATCH_SIZE: '10', EMBEDDING_TIMEOUT_MS: '200' }).embed(TEXTS);
