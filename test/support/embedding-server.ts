@@ -70,7 +70,16 @@ export class EmbeddingServer {
     if (req.method !== 'POST' || req.url !== expectedPath) return send(res, 404, { error: `no route ${req.method} ${req.url}` });
     const reply = this.script(n);
     if (reply.kind === 'fail') return send(res, reply.status, reply.body, reply.headers);
-    if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+    // A slow answer ends early when the client gives up or the server stops, so no timer outlives the test.
+    if (reply.delayMs) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, reply.delayMs);
+        res.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
     if (res.destroyed) return;
     const inputs = Array.isArray(body.input) ? body.input : [body.input ?? ''];
     const vectors = inputs.map((text) => Array.from(this.embedder.embedOne(text)));
