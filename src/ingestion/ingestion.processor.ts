@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Chunker } from '../chunking/chunker';
+import { isRetryable } from '../common/errors/retryable';
 import { SqlEntityManager } from '../database/sql';
 import { Embedder } from '../embedding/embedder';
 import type { ClaimedRequest } from '../status/ingestion-request.repository';
@@ -9,12 +10,17 @@ import { ChunkToStore, VectorStore } from '../vector-store/vector-store';
 /** Texts per embedder call: bounds memory and, for HTTP providers, request size. */
 const EMBED_BATCH = 64;
 
-export type ProcessOutcome = 'completed' | FailureOutcome;
+/** `superseded`: a newer version of the same document had already completed, so this one stored nothing. */
+export type ProcessOutcome = 'completed' | 'superseded' | FailureOutcome;
 
 /** The worker lost its claim (lease expired and another worker took over, or the request was deleted). */
 class LostClaimError extends Error {}
 
-/** Processes one claimed request: chunk → embed → store chunks and mark completed in one transaction. */
+/**
+ * Processes one claimed request: chunk → embed → store chunks and mark completed in one transaction. For a
+ * document version the same transaction, under the document's lock, also removes the chunks of the versions
+ * it supersedes, so a search sees the old version or the new one, never both or neither.
+ */
 @Injectable()
 export class IngestionProcessor {
   private readonly logger = new Logger(IngestionProcessor.name);
@@ -37,7 +43,12 @@ export class IngestionProcessor {
         const vectors = await this.embedder.embed(batch.map((c) => c.text));
         batch.forEach((chunk, i) => toStore.push({ ...chunk, embedding: vectors[i] }));
       }
-      await this.em.transactional(async (tx) => {
+      const outcome = await this.em.transactional(async (tx): Promise<'completed' | 'superseded'> => {
+        const newer = await this.status.newerCompletedVersion(tx, request);
+        if (newer) {
+          if (!(await this.status.markSuperseded(tx, request.id, workerId, newer))) throw new LostClaimError();
+          return 'superseded';
+        }
         await this.vectors.replaceChunks(tx, {
           ingestionId: request.id,
           strategy: request.chunking.strategy,
@@ -45,16 +56,22 @@ export class IngestionProcessor {
           chunks: toStore,
         });
         if (!(await this.status.complete(tx, request.id, workerId, toStore.length))) throw new LostClaimError();
+        for (const older of await this.status.supersedeOlderVersions(tx, request)) await this.vectors.deleteByIngestion(tx, older);
+        return 'completed';
       });
-      this.logger.log(`ingestion ${request.id}: completed with ${toStore.length} chunks`);
-      return 'completed';
+      this.logger.log(
+        outcome === 'completed'
+          ? `ingestion ${request.id}: completed with ${toStore.length} chunks`
+          : `ingestion ${request.id}: superseded by a newer version of document ${request.document?.id}; nothing stored`,
+      );
+      return outcome;
     } catch (error) {
       if (error instanceof LostClaimError) {
         this.logger.warn(`ingestion ${request.id}: claim lost before completion; its result was discarded`);
         return 'lost-lease';
       }
       const message = error instanceof Error ? error.message : String(error);
-      const outcome = await this.status.retryOrFail(request, workerId, message, true);
+      const outcome = await this.status.retryOrFail(request, workerId, message, isRetryable(error));
       this.logger.warn(`ingestion ${request.id}: attempt ${request.attempts} failed (${outcome}): ${message}`);
       return outcome;
     }

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AppError, ErrorCode } from './app-error';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { ErrorResponseDto } from './error-response.dto';
 
 export function statusOf(code: ErrorCode): number {
@@ -16,6 +17,8 @@ export function statusOf(code: ErrorCode): number {
       return HttpStatus.PAYLOAD_TOO_LARGE;
     case ErrorCode.UnsupportedMediaType:
       return HttpStatus.UNSUPPORTED_MEDIA_TYPE;
+    case ErrorCode.IdempotencyKeyReused:
+      return HttpStatus.CONFLICT;
     case ErrorCode.EmbedderFailed:
       return HttpStatus.BAD_GATEWAY;
     case ErrorCode.DatabaseUnavailable:
@@ -24,6 +27,9 @@ export function statusOf(code: ErrorCode): number {
       return HttpStatus.INTERNAL_SERVER_ERROR;
   }
 }
+
+/** Seconds a client is told to wait (Retry-After) when the database is unreachable; reconnecting takes about that. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /** Fastify's own request errors (body parsing, limits) carry a FST_ERR_* code; Nest wraps them in an HttpException. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -45,6 +51,11 @@ export function toErrorResponse(error: unknown, logger: Logger): ErrorResponseDt
     const code = FASTIFY_CODES[fastifyCode];
     return { statusCode: statusOf(code), code, message: fastifyError?.message ?? code };
   }
+  if (isDatabaseUnavailable(error)) {
+    logger.warn(`Database unavailable: ${error instanceof Error ? error.message : String(error)}`);
+    const code = ErrorCode.DatabaseUnavailable;
+    return { statusCode: statusOf(code), code, message: `The database is unavailable; retry in ${DATABASE_RETRY_AFTER_SECONDS} s` };
+  }
   if (error instanceof HttpException) {
     const status = error.getStatus();
     if (status === HttpStatus.NOT_FOUND) return { statusCode: status, code: ErrorCode.RouteNotFound, message: error.message };
@@ -64,6 +75,8 @@ export class AppErrorFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const body = toErrorResponse(error, this.logger);
-    void host.switchToHttp().getResponse<FastifyReply>().status(body.statusCode).send(body);
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (body.code === ErrorCode.DatabaseUnavailable) void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+    void reply.status(body.statusCode).send(body);
   }
 }

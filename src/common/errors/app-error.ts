@@ -7,6 +7,7 @@ export enum ErrorCode {
   RouteNotFound = 'ROUTE_NOT_FOUND',
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
   UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
+  IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
   EmbedderFailed = 'EMBEDDER_FAILED',
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
   Internal = 'INTERNAL_ERROR',
