@@ -3,7 +3,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '../config/app-config';
 import type { ClaimedRequest } from '../status/ingestion-request.repository';
 import { StatusService } from '../status/status.service';
@@ -29,6 +29,7 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
   /** Claimed and not yet finished (queued or in progress): the requests the heartbeat keeps alive. */
   private readonly held = new Set<string>();
   private currentTick?: Promise<number>;
+  private started = false;
   private stopping = false;
   private consecutiveFailures = 0;
   private pausedUntil = 0;
@@ -49,6 +50,7 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
       const released = await RequestContext.create(this.em, () => this.status.release());
       if (released > 0) this.logger.warn(`Re-queued ${released} request(s) left running by a previous process`);
     }
+    this.started = true;
     this.scheduler.addInterval(INTERVAL_NAME, setInterval(() => void this.tick(), this.config.POLL_INTERVAL_MS));
     this.scheduler.addInterval(HEARTBEAT_NAME, setInterval(() => void this.heartbeat(), this.config.JOB_LEASE_MS / 3));
     this.logger.log(
@@ -79,13 +81,14 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     // Nothing was claimed by this process if its poller never started (disabled, or start-up failed).
-    if (!this.scheduler.doesExist('interval', INTERVAL_NAME)) return;
-    this.scheduler.deleteInterval(INTERVAL_NAME);
+    if (!this.started) return;
+    this.clearInterval(INTERVAL_NAME);
+    this.logger.log(`Shutting down: no more claims; waiting up to ${this.config.SHUTDOWN_GRACE_MS} ms for ${this.held.size} held request(s)`);
     const finished = await Promise.race([
       (this.currentTick ?? Promise.resolve()).then(() => true),
       sleep(this.config.SHUTDOWN_GRACE_MS, false, { ref: false }),
     ]);
-    this.scheduler.deleteInterval(HEARTBEAT_NAME);
+    this.clearInterval(HEARTBEAT_NAME);
     if (!finished) this.logger.warn(`Requests still in progress after ${this.config.SHUTDOWN_GRACE_MS} ms; releasing them`);
     // Whatever is not finished goes straight back to the queue, attempt not counted. A request still in
     // progress after the grace period can no longer complete: its worker lost the claim with the release.
@@ -94,6 +97,11 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
       return 0;
     });
     if (released > 0) this.logger.log(`Released ${released} claimed request(s) on shutdown`);
+  }
+
+  /** ScheduleModule may have cleared our intervals already: its shutdown hook can run before ours. */
+  private clearInterval(name: string): void {
+    if (this.scheduler.doesExist('interval', name)) this.scheduler.deleteInterval(name);
   }
 
   /** Claims batches until the queue has nothing due (or shutdown begins). */
@@ -126,6 +134,9 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
     const lane = async (): Promise<void> => {
       for (let request = queue.shift(); request && !this.stopping; request = queue.shift()) {
         try {
+          // On the embedded database every query settles as a microtask: without this the drain would keep
+          // the event loop from HTTP requests, timers and SIGTERM until the queue is empty.
+          await yieldToEventLoop();
           await RequestContext.create(this.em, () => this.processor.process(request!, this.workerId));
           handled++;
         } finally {
