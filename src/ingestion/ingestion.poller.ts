@@ -10,7 +10,6 @@ import { StatusService } from '../status/status.service';
 import { IngestionProcessor } from './ingestion.processor';
 
 const INTERVAL_NAME = 'ingestion-poller';
-const HEARTBEAT_NAME = 'ingestion-poller-heartbeat';
 /** Longest pause between ticks while the database is unreachable: bounds how long recovery can go unnoticed. */
 const MAX_BACKOFF_MS = 10_000;
 
@@ -52,7 +51,6 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
     }
     this.started = true;
     this.scheduler.addInterval(INTERVAL_NAME, setInterval(() => void this.tick(), this.config.POLL_INTERVAL_MS));
-    this.scheduler.addInterval(HEARTBEAT_NAME, setInterval(() => void this.heartbeat(), this.config.JOB_LEASE_MS / 3));
     this.logger.log(
       `Polling every ${this.config.POLL_INTERVAL_MS} ms as worker ${this.workerId} ` +
         `(batch ${this.config.POLL_BATCH_SIZE}, concurrency ${this.config.POLL_CONCURRENCY})`,
@@ -88,7 +86,6 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
       (this.currentTick ?? Promise.resolve()).then(() => true),
       sleep(this.config.SHUTDOWN_GRACE_MS, false, { ref: false }),
     ]);
-    this.clearInterval(HEARTBEAT_NAME);
     if (!finished) this.logger.warn(`Requests still in progress after ${this.config.SHUTDOWN_GRACE_MS} ms; releasing them`);
     // Whatever is not finished goes straight back to the queue, attempt not counted. A request still in
     // progress after the grace period can no longer complete: its worker lost the claim with the release.
@@ -99,7 +96,7 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
     if (released > 0) this.logger.log(`Released ${released} claimed request(s) on shutdown`);
   }
 
-  /** ScheduleModule may have cleared our intervals already: its shutdown hook can run before ours. */
+  /** ScheduleModule may have cleared our interval already: its shutdown hook can run before ours. */
   private clearInterval(name: string): void {
     if (this.scheduler.doesExist('interval', name)) this.scheduler.deleteInterval(name);
   }
@@ -107,6 +104,8 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
   /** Claims batches until the queue has nothing due (or shutdown begins). */
   private async drain(): Promise<number> {
     let handled = 0;
+    // Beats for as long as this round holds requests (it may outlast a shutdown's grace period).
+    const beat = setInterval(() => void this.heartbeat(), this.config.JOB_LEASE_MS / 3);
     try {
       while (!this.stopping) {
         const claimed = await RequestContext.create(this.em, () => this.status.claim(this.workerId, this.config.POLL_BATCH_SIZE));
@@ -122,6 +121,8 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
       this.logger.error(
         `Poller tick failed (${this.consecutiveFailures} in a row), next try in ${pauseMs} ms: ${error instanceof Error ? error.message : String(error)}`,
       );
+    } finally {
+      clearInterval(beat);
     }
     return handled;
   }
