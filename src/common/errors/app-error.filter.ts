@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ErrorCode } from './app-error';
 import { isDatabaseUnavailable } from './database-unavailable';
 import { ErrorResponseDto } from './error-response.dto';
@@ -9,6 +9,7 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.ValidationFailed:
     case ErrorCode.InvalidId:
     case ErrorCode.InvalidJson:
+    case ErrorCode.InvalidUrl:
       return HttpStatus.BAD_REQUEST;
     case ErrorCode.IngestionNotFound:
     case ErrorCode.RouteNotFound:
@@ -38,6 +39,8 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ErrorCode.InvalidJson,
   FST_ERR_CTP_EMPTY_JSON_BODY: ErrorCode.InvalidJson,
   FST_ERR_CTP_INVALID_JSON_BODY: ErrorCode.InvalidJson,
+  FST_ERR_BAD_URL: ErrorCode.InvalidUrl,
+  FST_ERR_MAX_PARAM_LENGTH: ErrorCode.InvalidUrl,
 };
 
 /** Converts any thrown value into ErrorResponseDto; unknown errors are logged and hidden behind a 500. */
@@ -79,4 +82,15 @@ export class AppErrorFilter implements ExceptionFilter {
     if (body.code === ErrorCode.DatabaseUnavailable) void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
     void reply.status(body.statusCode).send(body);
   }
+}
+
+const frameworkLogger = new Logger('FastifyRouter');
+
+/**
+ * Fastify's `frameworkErrors` option: errors its router raises before any route runs (a malformed
+ * percent-encoding in the URL, an over-long parameter) get the same error body as everything else.
+ */
+export function replyToFrameworkError(error: Error, _request: FastifyRequest, reply: FastifyReply): void {
+  const body = toErrorResponse(error, frameworkLogger);
+  void reply.status(body.statusCode).send(body);
 }

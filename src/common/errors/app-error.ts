@@ -3,6 +3,7 @@ export enum ErrorCode {
   ValidationFailed = 'VALIDATION_FAILED',
   InvalidId = 'INVALID_ID',
   InvalidJson = 'INVALID_JSON',
+  InvalidUrl = 'INVALID_URL',
   IngestionNotFound = 'INGESTION_NOT_FOUND',
   RouteNotFound = 'ROUTE_NOT_FOUND',
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
