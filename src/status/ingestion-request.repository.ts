@@ -95,17 +95,17 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
   }
 
   /**
-   * Inserts a new accepted request, due now. Returns false, writing nothing, when another request already
-   * holds its idempotency key: the unique index makes a concurrent duplicate wait for the first insert's
-   * commit and then do nothing, so exactly one row exists per key.
+   * Inserts a new accepted request, due now, and returns its creation time. Returns undefined, writing
+   * nothing, when another request already holds its idempotency key: the unique index makes a concurrent
+   * duplicate wait for the first insert's commit and then do nothing, so exactly one row exists per key.
    */
-  async insertAccepted(tx: SqlEntityManager, row: NewRequestRow): Promise<boolean> {
-    const inserted = await tx.execute(
+  async insertAccepted(tx: SqlEntityManager, row: NewRequestRow): Promise<Date | undefined> {
+    const [inserted] = await tx.execute<{ created_at: Date | string }[]>(
       `insert into ${this.table} (id, status, text, text_length, source_metadata, chunking, attempts, max_attempts,
               next_attempt_at, created_at, updated_at, idempotency_key, request_hash, document_id, document_version, content_hash)
        values (?, 'accepted', ?, ?, ?::jsonb, ?::jsonb, 0, ?, now(), now(), now(), ?, ?, ?, ?, ?)
        on conflict (idempotency_key) do nothing
-       returning id`,
+       returning created_at`,
       [
         row.id,
         row.text,
@@ -120,7 +120,7 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
         row.contentHash,
       ],
     );
-    return inserted.length === 1;
+    return inserted ? new Date(inserted.created_at) : undefined;
   }
 
   async findByIdempotencyKey(tx: SqlEntityManager, key: string): Promise<ExistingRequest | undefined> {

@@ -5,7 +5,7 @@ import type { ChunkingOptions } from '../chunking/chunking-options';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { SqlEntityManager } from '../database/sql';
 import { IngestionRequest } from './ingestion-request.entity';
-import { ClaimedRequest, ExistingRequest, IngestionRequestRepository } from './ingestion-request.repository';
+import { ClaimedRequest, ExistingRequest, IngestionRequestRepository, NewRequestRow } from './ingestion-request.repository';
 import { IngestionStatus } from './ingestion-status';
 
 export interface NewIngestion {
@@ -54,19 +54,18 @@ export class StatusService {
   async submit(input: NewIngestion): Promise<Submitted> {
     const contentHash = hashOf({ text: input.text, chunking: input.chunking, source_metadata: input.sourceMetadata });
     const requestHash = hashOf({ content: contentHash, document_id: input.documentId ?? null });
-    const { id, outcome } = await this.em.transactional(async (tx) => {
+    const submitted = await this.em.transactional(async (tx): Promise<Submitted | { id: string; outcome: SubmitOutcome }> => {
       if (input.documentId) await this.requests.lockDocument(tx, input.documentId);
       const replay = input.idempotencyKey && (await this.requests.findByIdempotencyKey(tx, input.idempotencyKey));
       if (replay) return replayOf(replay, requestHash);
       let documentVersion: number | null = null;
       if (input.documentId) {
         const current = await this.requests.findCurrentVersion(tx, input.documentId);
-        if (current?.content_hash === contentHash) return { id: current.id, outcome: 'unchanged' as const };
+        if (current?.content_hash === contentHash) return { id: current.id, outcome: 'unchanged' };
         documentVersion = await this.requests.nextDocumentVersion(tx, input.documentId);
       }
-      const newId = randomUUID();
-      const inserted = await this.requests.insertAccepted(tx, {
-        id: newId,
+      const row = {
+        id: randomUUID(),
         text: input.text,
         sourceMetadata: input.sourceMetadata,
         chunking: input.chunking,
@@ -76,13 +75,32 @@ export class StatusService {
         documentId: input.documentId ?? null,
         documentVersion,
         contentHash,
-      });
-      if (inserted) return { id: newId, outcome: 'created' as const };
+      };
+      const createdAt = await this.requests.insertAccepted(tx, row);
+      if (createdAt) return { request: this.asAccepted(row, createdAt), outcome: 'created' };
       // A concurrent request with the same key committed first; its row is visible to this next statement.
       const winner = await this.requests.findByIdempotencyKey(tx, input.idempotencyKey!);
       return replayOf(winner!, requestHash);
     });
-    return { request: await this.requests.findByIdOrFail(id), outcome };
+    // A new request is answered as stored (the poller may claim it at once); an existing one as it is now.
+    if ('request' in submitted) return submitted;
+    return { request: await this.requests.findByIdOrFail(submitted.id), outcome: submitted.outcome };
+  }
+
+  /** The entity for a row just inserted, without reading it back. */
+  private asAccepted(row: NewRequestRow, createdAt: Date): IngestionRequest {
+    return this.requests.create(
+      {
+        ...row,
+        status: IngestionStatus.Accepted,
+        textLength: row.text.length,
+        attempts: 0,
+        nextAttemptAt: createdAt,
+        createdAt,
+        updatedAt: createdAt,
+      },
+      { persist: false },
+    );
   }
 
   get(id: string): Promise<IngestionRequest> {
