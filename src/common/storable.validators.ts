@@ -32,16 +32,17 @@ export function jsonLimitViolation(value: unknown, limits: JsonLimits): string |
     typeof v === 'string'
       ? !isStorableText(v)
       : v !== null && typeof v === 'object' && Object.entries(v as object).some(([k, x]) => !isStorableText(k) || unstorable(x));
+  // Depth first: serialising (below) recurses, so a hostile depth must be refused before.
+  if (deeperThan(value, limits.maxDepth)) return `must be nested at most ${limits.maxDepth} levels deep`;
   const bytes = Buffer.byteLength(JSON.stringify(value) ?? '');
   if (bytes > limits.maxBytes) return `must be at most ${limits.maxBytes} bytes as JSON (got ${bytes})`;
-  if (deeperThan(value, limits.maxDepth)) return `must be nested at most ${limits.maxDepth} levels deep`;
-  // Only reached for a small, shallow value: the recursion below is bounded by maxDepth.
+  // Only reached for a small, shallow value: this recursion is bounded by maxDepth.
   if (unstorable(value)) return 'must not contain NUL characters or unpaired surrogates in keys or strings';
   return undefined;
 }
 
 /** Whether `value` nests deeper than `maxDepth`; iterative, so a hostile depth cannot overflow the stack. */
-function deeperThan(value: unknown, maxDepth: number): boolean {
+export function deeperThan(value: unknown, maxDepth: number): boolean {
   const stack: [unknown, number][] = [[value, 0]];
   for (let entry = stack.pop(); entry; entry = stack.pop()) {
     const [v, depth] = entry;

@@ -160,6 +160,13 @@ describeDatabase('failure semantics over HTTP', () => {
       expect(['VALIDATION_FAILED', 'INVALID_JSON']).toContain(response.body.code);
     });
 
+    it('should answer 400, not overflow the stack, for metadata nested 100,000 levels deep', async () => {
+      const depth = 100_000;
+      const raw = `{"text":"x","source_metadata":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
+      const response = await expectRejected(() => request(app, 'POST', '/v1/ingest', raw, { 'content-type': 'application/json' }), 400, expect.any(String));
+      expect(['VALIDATION_FAILED', 'INVALID_JSON']).toContain(response.body.code);
+    });
+
     it('should answer 400 INVALID_JSON for a prototype-poisoning body', async () => {
       await expectRejected(
         () => request(app, 'POST', '/v1/ingest', '{"text":"x","__proto__":{"polluted":true}}', { 'content-type': 'application/json' }),
