@@ -1,5 +1,10 @@
 import { Migration20261125000000_initial } from './Migration20261125000000_initial';
 import { Migration20261125120000_collections_and_keyword_search } from './Migration20261125120000_collections_and_keyword_search';
+import { Migration20261125130000_idempotency_and_documents } from './Migration20261125130000_idempotency_and_documents';
 
 /** Every migration, oldest first. `npm run migration:create` appends new ones here. */
-export const migrationsList = [Migration20261125000000_initial, Migration20261125120000_collections_and_keyword_search];
+export const migrationsList = [
+  Migration20261125000000_initial,
+  Migration20261125120000_collections_and_keyword_search,
+  Migration20261125130000_idempotency_and_documents,
+];

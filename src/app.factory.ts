@@ -2,13 +2,14 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
+import { replyToFrameworkError } from './common/errors/app-error.filter';
 import { AppConfig } from './config/app-config';
 
 /** Builds the Fastify-based Nest app (used by main.ts and the end-to-end tests). */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
-    new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES }),
+    new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, frameworkErrors: replyToFrameworkError }),
     { logger: loggerLevels(config.LOG_LEVEL), abortOnError: false },
   );
   app.enableShutdownHooks();

@@ -1,5 +1,24 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { AppError, ErrorCode, FieldError } from './errors/app-error';
+import { deeperThan } from './storable.validators';
+
+/**
+ * Deepest JSON body any route accepts. class-transformer recurses through the body, so a body nested
+ * 100,000 levels deep (500 KB) would overflow the stack: it is refused, iteratively, before that.
+ */
+export const MAX_BODY_DEPTH = 32;
+
+/** The Nest ValidationPipe behind a nesting-depth guard. */
+class BoundedValidationPipe extends ValidationPipe {
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && deeperThan(value, MAX_BODY_DEPTH)) {
+      throw new AppError(ErrorCode.ValidationFailed, 'Request body is invalid', [
+        { field: 'body', messages: [`the body must be nested at most ${MAX_BODY_DEPTH} levels deep`] },
+      ]);
+    }
+    return super.transform(value, metadata) as Promise<unknown>;
+  }
+}
 
 /** Flattens nested class-validator errors into `{ field: 'chunking.chunk_size', messages }` entries. */
 export function toFieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
@@ -12,7 +31,7 @@ export function toFieldErrors(errors: ValidationError[], parent = ''): FieldErro
 
 /** The one validation pipe: transforms bodies to DTOs, rejects unknown fields, reports every bad field. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new BoundedValidationPipe({
     transform: true,
     whitelist: true,
     forbidNonWhitelisted: true,

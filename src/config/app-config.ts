@@ -69,12 +69,16 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000) POLL_INTERVAL_MS = 500;
   /** Requests claimed per tick. */
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) POLL_BATCH_SIZE = 8;
+  /** Claimed requests processed at the same time by one process (embedding calls in flight). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64) POLL_CONCURRENCY = 2;
   /** A running request whose lock is older than this is taken to be orphaned by a dead worker and reclaimed. */
   @Transform(toInt) @IsInt() @Min(1000) JOB_LEASE_MS = 300_000;
   /** Attempts before a request that keeps failing is marked failed. */
   @Transform(toInt) @IsInt() @Min(1) @Max(100) MAX_ATTEMPTS = 3;
   /** First retry delay; doubles with each attempt. */
   @Transform(toInt) @IsInt() @Min(0) RETRY_BASE_DELAY_MS = 2000;
+  /** On SIGTERM, how long requests in progress may take to finish before they are released to the queue. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(600_000) SHUTDOWN_GRACE_MS = 10_000;
 
   /** Largest accepted request body in bytes (413 beyond it). */
   @Transform(toInt) @IsInt() @Min(1024) BODY_LIMIT_BYTES = 10 * 1024 * 1024;

@@ -1,11 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { ApiErrorResponses } from '../common/api-error-responses.decorator';
 import { UuidParamPipe } from '../common/uuid-param.pipe';
 import { DeleteResponseDto } from './dto/delete-response.dto';
 import { IngestAcceptedResponseDto, toIngestAcceptedResponse } from './dto/ingest-accepted-response.dto';
 import { IngestRequestDto } from './dto/ingest-request.dto';
 import { IngestionResponseDto, toIngestionResponse } from './dto/ingestion-response.dto';
+import { IdempotencyKey, IdempotencyKeyPipe, MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency-key.pipe';
 import { IngestionService } from './ingestion.service';
 
 @ApiTags('ingest')
@@ -16,10 +18,24 @@ export class IngestionController {
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ summary: 'Accept a text for ingestion; it is chunked, embedded and stored in the background' })
-  @ApiResponse({ status: 202, type: IngestAcceptedResponseDto, description: 'Stored durably; poll status_url' })
-  @ApiErrorResponses(400, 413, 415)
-  async ingest(@Body() body: IngestRequestDto): Promise<IngestAcceptedResponseDto> {
-    return toIngestAcceptedResponse(await this.ingestion.ingest(body));
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      `Up to ${MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters. Sending the same key with the same body again returns the ` +
+      'same ingestion (200, outcome "replayed"); the same key with a different body is a 409.',
+  })
+  @ApiResponse({ status: 202, type: IngestAcceptedResponseDto, description: 'Stored durably (outcome "created"); poll status_url' })
+  @ApiResponse({ status: 200, type: IngestAcceptedResponseDto, description: 'An existing ingestion (outcome "replayed" or "unchanged")' })
+  @ApiErrorResponses(400, 409, 413, 415)
+  async ingest(
+    @Body() body: IngestRequestDto,
+    @IdempotencyKey(IdempotencyKeyPipe) idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<IngestAcceptedResponseDto> {
+    const { request, outcome } = await this.ingestion.ingest(body, idempotencyKey);
+    if (outcome !== 'created') void reply.status(HttpStatus.OK);
+    return toIngestAcceptedResponse(request, outcome);
   }
 
   @Get(':id')

@@ -3,23 +3,35 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '../config/app-config';
+import type { ClaimedRequest } from '../status/ingestion-request.repository';
 import { StatusService } from '../status/status.service';
 import { IngestionProcessor } from './ingestion.processor';
 
 const INTERVAL_NAME = 'ingestion-poller';
+/** Longest pause between ticks while the database is unreachable: bounds how long recovery can go unnoticed. */
+const MAX_BACKOFF_MS = 10_000;
 
 /**
- * The scheduled poller: every POLL_INTERVAL_MS it claims due requests and hands each to the processor.
- * A tick that is still running makes the next one a no-op; on shutdown it stops claiming, lets the current
- * tick finish and releases anything it still holds.
+ * The scheduled poller: every POLL_INTERVAL_MS it claims due requests (POLL_BATCH_SIZE per claim) and
+ * processes up to POLL_CONCURRENCY of them at once. A tick that is still running makes the next one a no-op.
+ * While it works, a heartbeat renews the locks of the requests it holds, three times per JOB_LEASE_MS, so
+ * only a dead worker's requests are ever reclaimed. When the database is unreachable it backs off
+ * (doubling the pause up to MAX_BACKOFF_MS) and resumes by itself. On shutdown it stops claiming, lets the
+ * requests in progress finish for up to SHUTDOWN_GRACE_MS and releases everything it still holds.
  */
 @Injectable()
 export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly logger = new Logger(IngestionPoller.name);
+  /** Claimed and not yet finished (queued or in progress): the requests the heartbeat keeps alive. */
+  private readonly held = new Set<string>();
   private currentTick?: Promise<number>;
+  private started = false;
   private stopping = false;
+  private consecutiveFailures = 0;
+  private pausedUntil = 0;
 
   constructor(
     private readonly status: StatusService,
@@ -37,45 +49,109 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
       const released = await RequestContext.create(this.em, () => this.status.release());
       if (released > 0) this.logger.warn(`Re-queued ${released} request(s) left running by a previous process`);
     }
+    this.started = true;
     this.scheduler.addInterval(INTERVAL_NAME, setInterval(() => void this.tick(), this.config.POLL_INTERVAL_MS));
-    this.logger.log(`Polling every ${this.config.POLL_INTERVAL_MS} ms as worker ${this.workerId}`);
+    this.logger.log(
+      `Polling every ${this.config.POLL_INTERVAL_MS} ms as worker ${this.workerId} ` +
+        `(batch ${this.config.POLL_BATCH_SIZE}, concurrency ${this.config.POLL_CONCURRENCY})`,
+    );
   }
 
   /** Runs one claim-and-process round unless one is already running; resolves to the number of requests handled. */
   tick(): Promise<number> {
-    if (this.stopping) return Promise.resolve(0);
+    if (this.stopping || Date.now() < this.pausedUntil) return Promise.resolve(0);
     this.currentTick ??= this.drain().finally(() => (this.currentTick = undefined));
     return this.currentTick;
+  }
+
+  /** Renews the locks of the requests this worker holds; resolves to how many it still holds. */
+  async heartbeat(): Promise<number> {
+    if (this.held.size === 0) return 0;
+    try {
+      return await RequestContext.create(this.em, () => this.status.heartbeat(this.workerId, [...this.held]));
+    } catch (error) {
+      // The next beat tries again; the lease is three beats long.
+      this.logger.warn(`Heartbeat failed: ${error instanceof Error ? error.message : String(error)}`);
+      return 0;
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     // Nothing was claimed by this process if its poller never started (disabled, or start-up failed).
-    if (!this.scheduler.doesExist('interval', INTERVAL_NAME)) return;
-    this.scheduler.deleteInterval(INTERVAL_NAME);
-    await this.currentTick;
-    // Requests claimed but not started when shutdown began go straight back to the queue.
-    const released = await RequestContext.create(this.em, () => this.status.release(this.workerId));
+    if (!this.started) return;
+    this.clearInterval(INTERVAL_NAME);
+    this.logger.log(`Shutting down: no more claims; waiting up to ${this.config.SHUTDOWN_GRACE_MS} ms for ${this.held.size} held request(s)`);
+    const finished = await Promise.race([
+      (this.currentTick ?? Promise.resolve()).then(() => true),
+      sleep(this.config.SHUTDOWN_GRACE_MS, false, { ref: false }),
+    ]);
+    if (!finished) this.logger.warn(`Requests still in progress after ${this.config.SHUTDOWN_GRACE_MS} ms; releasing them`);
+    // Whatever is not finished goes straight back to the queue, attempt not counted. A request still in
+    // progress after the grace period can no longer complete: its worker lost the claim with the release.
+    const released = await RequestContext.create(this.em, () => this.status.release(this.workerId)).catch((error: unknown) => {
+      this.logger.error(`Could not release held requests (they are reclaimed after JOB_LEASE_MS): ${String(error)}`);
+      return 0;
+    });
     if (released > 0) this.logger.log(`Released ${released} claimed request(s) on shutdown`);
+  }
+
+  /** ScheduleModule may have cleared our interval already: its shutdown hook can run before ours. */
+  private clearInterval(name: string): void {
+    if (this.scheduler.doesExist('interval', name)) this.scheduler.deleteInterval(name);
   }
 
   /** Claims batches until the queue has nothing due (or shutdown begins). */
   private async drain(): Promise<number> {
     let handled = 0;
+    // Beats for as long as this round holds requests (it may outlast a shutdown's grace period).
+    const beat = setInterval(() => void this.heartbeat(), this.config.JOB_LEASE_MS / 3);
     try {
       while (!this.stopping) {
         const claimed = await RequestContext.create(this.em, () => this.status.claim(this.workerId, this.config.POLL_BATCH_SIZE));
-        for (const request of claimed) {
-          if (this.stopping) break;
-          await RequestContext.create(this.em, () => this.processor.process(request, this.workerId));
-          handled++;
-        }
+        handled += await this.processAll(claimed);
         if (claimed.length < this.config.POLL_BATCH_SIZE) break;
       }
+      this.consecutiveFailures = 0;
     } catch (error) {
-      // The database may be briefly unreachable: log and try again on the next tick.
-      this.logger.error(`Poller tick failed: ${error instanceof Error ? error.message : String(error)}`);
+      // Typically the database is unreachable: pause for longer after each failure, then try again.
+      this.consecutiveFailures++;
+      const pauseMs = Math.min(MAX_BACKOFF_MS, this.config.POLL_INTERVAL_MS * 2 ** this.consecutiveFailures);
+      this.pausedUntil = Date.now() + pauseMs;
+      this.logger.error(
+        `Poller tick failed (${this.consecutiveFailures} in a row), next try in ${pauseMs} ms: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    } finally {
+      clearInterval(beat);
     }
+    return handled;
+  }
+
+  /** Processes the claimed requests, at most POLL_CONCURRENCY at a time; rejects with the first failure. */
+  private async processAll(claimed: ClaimedRequest[]): Promise<number> {
+    claimed.forEach((request) => this.held.add(request.id));
+    const queue = [...claimed];
+    let handled = 0;
+    const lane = async (): Promise<void> => {
+      for (let request = queue.shift(); request && !this.stopping; request = queue.shift()) {
+        try {
+          // On the embedded database every query settles as a microtask: without this the drain would keep
+          // the event loop from HTTP requests, timers and SIGTERM until the queue is empty.
+          await yieldToEventLoop();
+          await RequestContext.create(this.em, () => this.processor.process(request!, this.workerId));
+          handled++;
+        } finally {
+          // Done, or failed without recording an outcome (database gone): either way no longer renewed, so a
+          // request left running is reclaimed once its lease expires.
+          this.held.delete(request.id);
+        }
+      }
+    };
+    const lanes = await Promise.allSettled(Array.from({ length: Math.min(this.config.POLL_CONCURRENCY, queue.length) }, lane));
+    // Not started because shutdown began: released by beforeApplicationShutdown, no longer renewed.
+    queue.forEach((request) => this.held.delete(request.id));
+    const failure = lanes.find((lane): lane is PromiseRejectedResult => lane.status === 'rejected');
+    if (failure) throw failure.reason;
     return handled;
   }
 }

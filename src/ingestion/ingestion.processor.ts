@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ChunkerRegistry } from '../chunking/chunker-registry';
+import { isRetryable } from '../common/errors/retryable';
 import { SqlEntityManager } from '../database/sql';
-import { Embedder, EmbedderError } from '../embedding/embedder';
+import { Embedder } from '../embedding/embedder';
 import type { ClaimedRequest } from '../status/ingestion-request.repository';
 import { FailureOutcome, StatusService } from '../status/status.service';
 import { ChunkToStore, VectorStore } from '../vector-store/vector-store';
@@ -9,12 +10,17 @@ import { ChunkToStore, VectorStore } from '../vector-store/vector-store';
 /** Texts per embedder call; the embedder batches further (EMBEDDING_BATCH_SIZE) and runs its requests concurrently. */
 const EMBED_BATCH = 256;
 
-export type ProcessOutcome = 'completed' | FailureOutcome;
+/** `superseded`: a newer version of the same document had already completed, so this one stored nothing. */
+export type ProcessOutcome = 'completed' | 'superseded' | FailureOutcome;
 
 /** The worker lost its claim (lease expired and another worker took over, or the request was deleted). */
 class LostClaimError extends Error {}
 
-/** Processes one claimed request: chunk → embed → store chunks and mark completed in one transaction. */
+/**
+ * Processes one claimed request: chunk → embed → store chunks and mark completed in one transaction. For a
+ * document version the same transaction, under the document's lock, also removes the chunks of the versions
+ * it supersedes, so a search sees the old version or the new one, never both or neither.
+ */
 @Injectable()
 export class IngestionProcessor {
   private readonly logger = new Logger(IngestionProcessor.name);
@@ -37,7 +43,12 @@ export class IngestionProcessor {
         const vectors = await this.embedder.embed(batch.map((c) => c.text));
         batch.forEach((chunk, i) => toStore.push({ ...chunk, embedding: vectors[i] }));
       }
-      await this.em.transactional(async (tx) => {
+      const outcome = await this.em.transactional(async (tx): Promise<'completed' | 'superseded'> => {
+        const newer = await this.status.newerCompletedVersion(tx, request);
+        if (newer) {
+          if (!(await this.status.markSuperseded(tx, request.id, workerId, newer))) throw new LostClaimError();
+          return 'superseded';
+        }
         await this.vectors.replaceChunks(tx, {
           ingestionId: request.id,
           collection: request.collection,
@@ -46,18 +57,23 @@ export class IngestionProcessor {
           chunks: toStore,
         });
         if (!(await this.status.complete(tx, request.id, workerId, toStore.length))) throw new LostClaimError();
+        for (const older of await this.status.supersedeOlderVersions(tx, request)) await this.vectors.deleteByIngestion(tx, older);
+        return 'completed';
       });
-      this.logger.log(`ingestion ${request.id}: completed with ${toStore.length} chunks`);
-      return 'completed';
+      this.logger.log(
+        outcome === 'completed'
+          ? `ingestion ${request.id}: completed with ${toStore.length} chunks`
+          : `ingestion ${request.id}: superseded by a newer version of document ${request.document?.id}; nothing stored`,
+      );
+      return outcome;
     } catch (error) {
       if (error instanceof LostClaimError) {
         this.logger.warn(`ingestion ${request.id}: claim lost before completion; its result was discarded`);
         return 'lost-lease';
       }
       const message = error instanceof Error ? error.message : String(error);
-      // A provider's 4xx (unknown model, bad key, wrong dimension) will not heal by itself: fail at once.
-      const retryable = error instanceof EmbedderError ? error.retryable : true;
-      const outcome = await this.status.retryOrFail(request, workerId, message, retryable);
+      // An error may say it will not heal by itself (a provider's 4xx: unknown model, bad key): it fails at once.
+      const outcome = await this.status.retryOrFail(request, workerId, message, isRetryable(error));
       this.logger.warn(`ingestion ${request.id}: attempt ${request.attempts} failed (${outcome}): ${message}`);
       return outcome;
     }

@@ -4,7 +4,7 @@ import { ChunkingOptions, resolveChunkingOptions } from '../chunking/chunking-op
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { SqlEntityManager } from '../database/sql';
 import { IngestionRequest } from '../status/ingestion-request.entity';
-import { StatusService } from '../status/status.service';
+import { StatusService, Submitted } from '../status/status.service';
 import { VectorStore } from '../vector-store/vector-store';
 import type { DeleteResponseDto } from './dto/delete-response.dto';
 import type { ChunkingOptionsDto, IngestRequestDto } from './dto/ingest-request.dto';
@@ -18,13 +18,18 @@ export class IngestionService {
     private readonly config: AppConfig,
   ) {}
 
-  /** Stores the request as `accepted` and returns at once; the poller does the work. */
-  ingest(dto: IngestRequestDto): Promise<IngestionRequest> {
-    return this.status.accept({
+  /**
+   * Stores the request as `accepted` and returns at once; the poller does the work. A repeated Idempotency-Key
+   * or unchanged document returns the existing ingestion instead.
+   */
+  ingest(dto: IngestRequestDto, idempotencyKey?: string): Promise<Submitted> {
+    return this.status.submit({
       text: dto.text,
       sourceMetadata: dto.source_metadata ?? {},
       collection: dto.collection,
-      chunking: this.resolveChunking(dto.chunking),
+      chunking: this.resolveChunking(dto.chunking ?? undefined),
+      documentId: dto.document_id ?? undefined,
+      idempotencyKey,
     });
   }
 

@@ -30,6 +30,12 @@ export const IngestionRequestSchema = defineEntity({
     updatedAt: p.datetime(),
     startedAt: p.datetime().nullable(),
     completedAt: p.datetime().nullable(),
+    idempotencyKey: p.text().nullable(),
+    requestHash: p.text().nullable(),
+    documentId: p.text().nullable(),
+    documentVersion: p.integer().nullable(),
+    contentHash: p.text().nullable(),
+    supersededBy: p.uuid().nullable(),
   },
 });
 

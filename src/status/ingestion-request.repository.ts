@@ -13,6 +13,8 @@ export interface ClaimedRequest {
   sourceMetadata: Record<string, unknown>;
   attempts: number;
   maxAttempts: number;
+  /** Set when the request is a version of a client document. */
+  document?: { id: string; version: number };
 }
 
 interface ClaimedRow {
@@ -23,6 +25,31 @@ interface ClaimedRow {
   source_metadata: Record<string, unknown>;
   attempts: number;
   max_attempts: number;
+  document_id: string | null;
+  document_version: number | null;
+}
+
+/** A new row as StatusService.submit builds it. */
+export interface NewRequestRow {
+  id: string;
+  text: string;
+  sourceMetadata: Record<string, unknown>;
+  collection: string;
+  chunking: IngestionRequest['chunking'];
+  maxAttempts: number;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  documentId: string | null;
+  documentVersion: number | null;
+  contentHash: string | null;
+}
+
+/** Just enough of an existing row to decide whether a submission repeats it. */
+export interface ExistingRequest {
+  id: string;
+  status: IngestionStatus;
+  request_hash: string | null;
+  content_hash: string | null;
 }
 
 /**
@@ -56,7 +83,7 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
            order by next_attempt_at
            limit ?
            for update skip locked)
-        returning id, text, chunking, collection, source_metadata, attempts, max_attempts`,
+        returning id, text, chunking, collection, source_metadata, attempts, max_attempts, document_id, document_version`,
       [workerId, leaseMs / 1000, limit],
     );
     return rows.map((r) => ({
@@ -67,7 +94,121 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
       sourceMetadata: r.source_metadata,
       attempts: r.attempts,
       maxAttempts: r.max_attempts,
+      ...(r.document_id !== null && r.document_version !== null ? { document: { id: r.document_id, version: r.document_version } } : {}),
     }));
+  }
+
+  /**
+   * Inserts a new accepted request, due now, and returns its creation time. Returns undefined, writing
+   * nothing, when another request already holds its idempotency key: the unique index makes a concurrent
+   * duplicate wait for the first insert's commit and then do nothing, so exactly one row exists per key.
+   */
+  async insertAccepted(tx: SqlEntityManager, row: NewRequestRow): Promise<Date | undefined> {
+    const [inserted] = await tx.execute<{ created_at: Date | string }[]>(
+      `insert into ${this.table} (id, status, text, text_length, source_metadata, collection, chunking, attempts, max_attempts,
+              next_attempt_at, created_at, updated_at, idempotency_key, request_hash, document_id, document_version, content_hash)
+       values (?, 'accepted', ?, ?, ?::jsonb, ?, ?::jsonb, 0, ?, now(), now(), now(), ?, ?, ?, ?, ?)
+       on conflict (idempotency_key) do nothing
+       returning created_at`,
+      [
+        row.id,
+        row.text,
+        row.text.length,
+        JSON.stringify(row.sourceMetadata),
+        row.collection,
+        JSON.stringify(row.chunking),
+        row.maxAttempts,
+        row.idempotencyKey,
+        row.requestHash,
+        row.documentId,
+        row.documentVersion,
+        row.contentHash,
+      ],
+    );
+    return inserted ? new Date(inserted.created_at) : undefined;
+  }
+
+  async findByIdempotencyKey(tx: SqlEntityManager, key: string): Promise<ExistingRequest | undefined> {
+    const [row] = await tx.execute<ExistingRequest[]>(
+      `select id, status, request_hash, content_hash from ${this.table} where idempotency_key = ?`,
+      [key],
+    );
+    return row;
+  }
+
+  /**
+   * Serialises everything that decides a document's versions (submitting one, completing one) until the
+   * transaction ends. A transaction-scoped advisory lock, because the document may have no row yet.
+   */
+  async lockDocument(tx: SqlEntityManager, documentId: string): Promise<void> {
+    await tx.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`ingestion-document:${documentId}`]);
+  }
+
+  /** The version a new submission is compared with: the newest one that is pending, running or completed. */
+  async findCurrentVersion(tx: SqlEntityManager, documentId: string): Promise<ExistingRequest | undefined> {
+    const [row] = await tx.execute<ExistingRequest[]>(
+      `select id, status, request_hash, content_hash from ${this.table}
+        where document_id = ? and status in ('accepted', 'running', 'completed')
+        order by document_version desc limit 1`,
+      [documentId],
+    );
+    return row;
+  }
+
+  async nextDocumentVersion(tx: SqlEntityManager, documentId: string): Promise<number> {
+    const [row] = await tx.execute<{ version: number }[]>(
+      `select coalesce(max(document_version), 0) + 1 as version from ${this.table} where document_id = ?`,
+      [documentId],
+    );
+    return Number(row.version);
+  }
+
+  /** The id of a completed version newer than `version`, if there is one. Call under lockDocument. */
+  async findNewerCompletedVersion(tx: SqlEntityManager, documentId: string, version: number): Promise<string | undefined> {
+    const [row] = await tx.execute<{ id: string }[]>(
+      `select id from ${this.table} where document_id = ? and document_version > ? and status = 'completed' limit 1`,
+      [documentId, version],
+    );
+    return row?.id;
+  }
+
+  /**
+   * Marks the completed and still-pending versions older than `version` superseded by `byId`; returns their
+   * ids so the caller can drop their chunks in the same transaction. Running ones are left to their worker,
+   * which will find this newer version when it completes.
+   */
+  async supersedeOlderVersions(tx: SqlEntityManager, documentId: string, version: number, byId: string): Promise<string[]> {
+    const rows = await tx.execute<{ id: string }[]>(
+      `update ${this.table} set status = 'superseded', superseded_by = ?, chunk_count = 0, updated_at = now()
+        where document_id = ? and document_version < ? and status in ('accepted', 'completed') returning id`,
+      [byId, documentId, version],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** running → superseded, for a version that finished after a newer one had already completed. */
+  async markSupersededWhileRunning(tx: SqlEntityManager, id: string, workerId: string, byId: string): Promise<boolean> {
+    const rows = await tx.execute(
+      `update ${this.table} set status = 'superseded', superseded_by = ?, chunk_count = 0, error_message = null,
+              completed_at = now(), locked_at = null, locked_by = null, updated_at = now()
+        where id = ? and status = 'running' and locked_by = ? returning id`,
+      [byId, id, workerId],
+    );
+    return rows.length === 1;
+  }
+
+  /**
+   * The heartbeat: renews the lock on the requests `workerId` is still working on, so a slow but live
+   * worker is never taken for a dead one. Returns how many it still holds.
+   */
+  async renewLocks(workerId: string, ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const rows = await this.em.execute(
+      `update ${this.table} set locked_at = now()
+        where status = 'running' and locked_by = ? and id in (${ids.map(() => '?').join(', ')}) returning id`,
+      [workerId, ...ids],
+    );
+    return rows.length;
   }
 
   /** running → completed, in the caller's transaction (the one that stored the chunks). */

@@ -1,7 +1,11 @@
-/** accepted → running → completed | failed. A retry puts a running request back to accepted. */
+/**
+ * accepted → running → completed | failed. A retry puts a running request back to accepted. A version of a
+ * document (document_id) becomes superseded once a newer version of the same document has completed.
+ */
 export enum IngestionStatus {
   Accepted = 'accepted',
   Running = 'running',
   Completed = 'completed',
   Failed = 'failed',
+  Superseded = 'superseded',
 }

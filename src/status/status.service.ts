@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
 import type { ChunkingOptions } from '../chunking/chunking-options';
-import type { SqlEntityManager } from '../database/sql';
+import { AppError, ErrorCode } from '../common/errors/app-error';
+import { SqlEntityManager } from '../database/sql';
 import { IngestionRequest } from './ingestion-request.entity';
-import { ClaimedRequest, IngestionRequestRepository } from './ingestion-request.repository';
+import { ClaimedRequest, ExistingRequest, IngestionRequestRepository, NewRequestRow } from './ingestion-request.repository';
 import { IngestionStatus } from './ingestion-status';
+import { DEFAULT_COLLECTION } from '../vector-store/collection';
 
 export interface NewIngestion {
   text: string;
@@ -13,6 +15,21 @@ export interface NewIngestion {
   chunking: ChunkingOptions;
   /** Defaults to the `default` collection. */
   collection?: string;
+  /** The client's own id for the document: a new submission is a new version of it. */
+  documentId?: string;
+  /** The client's Idempotency-Key: the same key and body always give the same ingestion. */
+  idempotencyKey?: string;
+}
+
+/**
+ * What a submission did: `created` a new request; `replayed` one made earlier with the same Idempotency-Key
+ * and body; or found the document `unchanged` (its current version has the same content, nothing to embed).
+ */
+export type SubmitOutcome = 'created' | 'replayed' | 'unchanged';
+
+export interface Submitted {
+  request: IngestionRequest;
+  outcome: SubmitOutcome;
 }
 
 /** The outcome of a failed attempt, as decided by retryOrFail. */
@@ -24,27 +41,71 @@ export class StatusService {
   constructor(
     private readonly requests: IngestionRequestRepository,
     private readonly config: AppConfig,
+    private readonly em: SqlEntityManager,
   ) {}
 
   /** Stores a new request as `accepted`; it is durable once this resolves. */
   async accept(input: NewIngestion): Promise<IngestionRequest> {
-    const now = new Date();
-    const request = this.requests.create({
-      id: randomUUID(),
-      status: IngestionStatus.Accepted,
-      text: input.text,
-      textLength: input.text.length,
-      sourceMetadata: input.sourceMetadata,
-      collection: input.collection ?? 'default',
-      chunking: input.chunking,
-      attempts: 0,
-      maxAttempts: this.config.MAX_ATTEMPTS,
-      nextAttemptAt: now,
-      createdAt: now,
-      updatedAt: now,
+    return (await this.submit(input)).request;
+  }
+
+  /**
+   * Stores a submission as a new `accepted` request unless it repeats an earlier one (same Idempotency-Key, or
+   * the same content as the document's current version). Throws IDEMPOTENCY_KEY_REUSED, writing nothing,
+   * when the key was used with a different body.
+   */
+  async submit(input: NewIngestion): Promise<Submitted> {
+    const collection = input.collection ?? DEFAULT_COLLECTION;
+    const contentHash = hashOf({ text: input.text, chunking: input.chunking, source_metadata: input.sourceMetadata, collection });
+    const requestHash = hashOf({ content: contentHash, document_id: input.documentId ?? null });
+    const submitted = await this.em.transactional(async (tx): Promise<Submitted | { id: string; outcome: SubmitOutcome }> => {
+      if (input.documentId) await this.requests.lockDocument(tx, input.documentId);
+      const replay = input.idempotencyKey && (await this.requests.findByIdempotencyKey(tx, input.idempotencyKey));
+      if (replay) return replayOf(replay, requestHash);
+      let documentVersion: number | null = null;
+      if (input.documentId) {
+        const current = await this.requests.findCurrentVersion(tx, input.documentId);
+        if (current?.content_hash === contentHash) return { id: current.id, outcome: 'unchanged' };
+        documentVersion = await this.requests.nextDocumentVersion(tx, input.documentId);
+      }
+      const row = {
+        id: randomUUID(),
+        text: input.text,
+        sourceMetadata: input.sourceMetadata,
+        collection,
+        chunking: input.chunking,
+        maxAttempts: this.config.MAX_ATTEMPTS,
+        idempotencyKey: input.idempotencyKey ?? null,
+        requestHash: input.idempotencyKey ? requestHash : null,
+        documentId: input.documentId ?? null,
+        documentVersion,
+        contentHash,
+      };
+      const createdAt = await this.requests.insertAccepted(tx, row);
+      if (createdAt) return { request: this.asAccepted(row, createdAt), outcome: 'created' };
+      // A concurrent request with the same key committed first; its row is visible to this next statement.
+      const winner = await this.requests.findByIdempotencyKey(tx, input.idempotencyKey!);
+      return replayOf(winner!, requestHash);
     });
-    await this.requests.getEntityManager().flush();
-    return request;
+    // A new request is answered as stored (the poller may claim it at once); an existing one as it is now.
+    if ('request' in submitted) return submitted;
+    return { request: await this.requests.findByIdOrFail(submitted.id), outcome: submitted.outcome };
+  }
+
+  /** The entity for a row just inserted, without reading it back. */
+  private asAccepted(row: NewRequestRow, createdAt: Date): IngestionRequest {
+    return this.requests.create(
+      {
+        ...row,
+        status: IngestionStatus.Accepted,
+        textLength: row.text.length,
+        attempts: 0,
+        nextAttemptAt: createdAt,
+        createdAt,
+        updatedAt: createdAt,
+      },
+      { persist: false },
+    );
   }
 
   get(id: string): Promise<IngestionRequest> {
@@ -55,11 +116,39 @@ export class StatusService {
     return this.requests.claimBatch(workerId, limit, this.config.JOB_LEASE_MS);
   }
 
+  /** Renews the locks of the requests a live worker is processing (see JOB_LEASE_MS). */
+  heartbeat(workerId: string, ids: string[]): Promise<number> {
+    return this.requests.renewLocks(workerId, ids);
+  }
+
   complete(tx: SqlEntityManager, id: string, workerId: string, chunkCount: number): Promise<boolean> {
     return this.requests.markCompleted(tx, id, workerId, chunkCount);
   }
 
-  /** A failed attempt goes back to the queue with exponential backoff until max_attempts, then fails. */
+  /**
+   * Before a document version stores its chunks: takes the document's lock for the rest of `tx` and says
+   * which newer version, if any, has already completed (then this one must not replace it).
+   */
+  async newerCompletedVersion(tx: SqlEntityManager, request: ClaimedRequest): Promise<string | undefined> {
+    if (!request.document) return undefined;
+    await this.requests.lockDocument(tx, request.document.id);
+    return this.requests.findNewerCompletedVersion(tx, request.document.id, request.document.version);
+  }
+
+  /** After a document version completed in `tx`: older versions become superseded; returns their ids. */
+  supersedeOlderVersions(tx: SqlEntityManager, request: ClaimedRequest): Promise<string[]> {
+    if (!request.document) return Promise.resolve([]);
+    return this.requests.supersedeOlderVersions(tx, request.document.id, request.document.version, request.id);
+  }
+
+  markSuperseded(tx: SqlEntityManager, id: string, workerId: string, byId: string): Promise<boolean> {
+    return this.requests.markSupersededWhileRunning(tx, id, workerId, byId);
+  }
+
+  /**
+   * A failed attempt goes back to the queue with exponential backoff and jitter until max_attempts, then
+   * fails; a non-retryable error fails at once.
+   */
   async retryOrFail(request: ClaimedRequest, workerId: string, error: string, retryable: boolean): Promise<FailureOutcome> {
     if (retryable && request.attempts < request.maxAttempts) {
       const delayMs = this.config.RETRY_BASE_DELAY_MS * 2 ** (request.attempts - 1) * (0.5 + Math.random() / 2);
@@ -80,4 +169,29 @@ export class StatusService {
   removeCollection(tx: SqlEntityManager, collection: string): Promise<number> {
     return this.requests.deleteByCollection(tx, collection);
   }
+}
+
+function replayOf(existing: ExistingRequest, requestHash: string): { id: string; outcome: 'replayed' } {
+  if (existing.request_hash !== requestHash) {
+    throw new AppError(ErrorCode.IdempotencyKeyReused, 'This Idempotency-Key was already used with a different request body', {
+      ingestion_id: existing.id,
+    });
+  }
+  return { id: existing.id, outcome: 'replayed' };
+}
+
+/** SHA-256 of the value as canonical JSON (object keys sorted), so equal content hashes equally. */
+export function hashOf(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }

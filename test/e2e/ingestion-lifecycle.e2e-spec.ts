@@ -47,6 +47,9 @@ describeDatabase('ingestion lifecycle over HTTP', () => {
       status: 'accepted',
       status_url: `/v1/status/${accepted.body.id}`,
       created_at: expect.any(String),
+      outcome: 'created',
+      document_id: null,
+      document_version: null,
     });
     const id: string = accepted.body.id;
 
@@ -111,7 +114,7 @@ describeDatabase('ingestion lifecycle over HTTP', () => {
     expect(Object.keys(spec.paths)).toEqual(
       expect.arrayContaining(['/v1/ingest', '/v1/ingest/{id}', '/v1/search', '/v1/status/{id}', '/v1/collections/{name}']),
     );
-    expect(Object.keys(spec.paths['/v1/ingest'].post.responses).sort()).toEqual(['202', '400', '413', '415', '500']);
+    expect(Object.keys(spec.paths['/v1/ingest'].post.responses).sort()).toEqual(['200', '202', '400', '409', '413', '415', '500', '503']);
     expect(spec.components.schemas.ErrorResponseDto.required).toEqual(expect.arrayContaining(['statusCode', 'code', 'message']));
     expect(spec.components.schemas.IngestRequestDto.properties.text.example).toEqual(expect.any(String));
   });

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ErrorCode } from './app-error';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { ErrorResponseDto } from './error-response.dto';
 
 export function statusOf(code: ErrorCode): number {
@@ -8,6 +9,7 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.ValidationFailed:
     case ErrorCode.InvalidId:
     case ErrorCode.InvalidJson:
+    case ErrorCode.InvalidUrl:
       return HttpStatus.BAD_REQUEST;
     case ErrorCode.IngestionNotFound:
     case ErrorCode.RouteNotFound:
@@ -16,6 +18,8 @@ export function statusOf(code: ErrorCode): number {
       return HttpStatus.PAYLOAD_TOO_LARGE;
     case ErrorCode.UnsupportedMediaType:
       return HttpStatus.UNSUPPORTED_MEDIA_TYPE;
+    case ErrorCode.IdempotencyKeyReused:
+      return HttpStatus.CONFLICT;
     case ErrorCode.EmbedderFailed:
       return HttpStatus.BAD_GATEWAY;
     case ErrorCode.DatabaseUnavailable:
@@ -25,6 +29,9 @@ export function statusOf(code: ErrorCode): number {
   }
 }
 
+/** Seconds a client is told to wait (Retry-After) when the database is unreachable; reconnecting takes about that. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
 /** Fastify's own request errors (body parsing, limits) carry a FST_ERR_* code; Nest wraps them in an HttpException. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: ErrorCode.PayloadTooLarge,
@@ -32,6 +39,8 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ErrorCode.InvalidJson,
   FST_ERR_CTP_EMPTY_JSON_BODY: ErrorCode.InvalidJson,
   FST_ERR_CTP_INVALID_JSON_BODY: ErrorCode.InvalidJson,
+  FST_ERR_BAD_URL: ErrorCode.InvalidUrl,
+  FST_ERR_MAX_PARAM_LENGTH: ErrorCode.InvalidUrl,
 };
 
 /** Converts any thrown value into ErrorResponseDto; unknown errors are logged and hidden behind a 500. */
@@ -44,6 +53,11 @@ export function toErrorResponse(error: unknown, logger: Logger): ErrorResponseDt
   if (typeof fastifyCode === 'string' && fastifyCode in FASTIFY_CODES) {
     const code = FASTIFY_CODES[fastifyCode];
     return { statusCode: statusOf(code), code, message: fastifyError?.message ?? code };
+  }
+  if (isDatabaseUnavailable(error)) {
+    logger.warn(`Database unavailable: ${error instanceof Error ? error.message : String(error)}`);
+    const code = ErrorCode.DatabaseUnavailable;
+    return { statusCode: statusOf(code), code, message: `The database is unavailable; retry in ${DATABASE_RETRY_AFTER_SECONDS} s` };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
@@ -64,6 +78,19 @@ export class AppErrorFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const body = toErrorResponse(error, this.logger);
-    void host.switchToHttp().getResponse<FastifyReply>().status(body.statusCode).send(body);
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (body.code === ErrorCode.DatabaseUnavailable) void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+    void reply.status(body.statusCode).send(body);
   }
+}
+
+const frameworkLogger = new Logger('FastifyRouter');
+
+/**
+ * Fastify's `frameworkErrors` option: errors its router raises before any route runs (a malformed
+ * percent-encoding in the URL, an over-long parameter) get the same error body as everything else.
+ */
+export function replyToFrameworkError(error: Error, _request: FastifyRequest, reply: FastifyReply): void {
+  const body = toErrorResponse(error, frameworkLogger);
+  void reply.status(body.statusCode).send(body);
 }

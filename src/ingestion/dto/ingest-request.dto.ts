@@ -1,10 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { CHUNK_SIZE_BOUNDS, CHUNK_STRATEGIES, ChunkStrategy, SIZE_UNITS, SizeUnit } from '../../chunking/chunking-options';
+import { IsBoundedJson, IsStorableText } from '../../common/storable.validators';
 import { COLLECTION_NAME, COLLECTION_NAME_MESSAGE, DEFAULT_COLLECTION } from '../../vector-store/collection';
 
 export const MAX_TEXT_LENGTH = 5_000_000;
+/** source_metadata is copied onto every chunk: keep it small. */
+export const SOURCE_METADATA_LIMITS = { maxBytes: 16_384, maxDepth: 8 };
+export const MAX_DOCUMENT_ID_LENGTH = 512;
 
 export class ChunkingOptionsDto {
   @ApiPropertyOptional({
@@ -55,11 +59,18 @@ export class IngestRequestDto {
   @IsString()
   @MaxLength(MAX_TEXT_LENGTH)
   @Matches(/\S/, { message: 'text must contain at least one non-whitespace character' })
+  @IsStorableText()
   text: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Stored with every chunk and returned by search', example: { source: 'handbook.md', team: 'docs' } })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: `Stored with every chunk and returned by search; at most ${SOURCE_METADATA_LIMITS.maxBytes} bytes as JSON, nested at most ${SOURCE_METADATA_LIMITS.maxDepth} levels`,
+    example: { source: 'handbook.md', team: 'docs' },
+  })
   @IsOptional()
   @IsObject()
+  @IsBoundedJson(SOURCE_METADATA_LIMITS)
   source_metadata?: Record<string, unknown>;
 
   @ApiPropertyOptional({
@@ -71,6 +82,20 @@ export class IngestRequestDto {
   @IsOptional()
   @Matches(COLLECTION_NAME, { message: COLLECTION_NAME_MESSAGE })
   collection?: string;
+
+  @ApiPropertyOptional({
+    maxLength: MAX_DOCUMENT_ID_LENGTH,
+    description:
+      'Your own id for the document. Ingesting it again creates a new version that, once completed, atomically replaces ' +
+      'the previous version\'s chunks; the same content as the current version is not re-processed (200, outcome "unchanged").',
+    example: 'handbook.md',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_DOCUMENT_ID_LENGTH)
+  @IsStorableText()
+  document_id?: string;
 
   @ApiPropertyOptional({ type: ChunkingOptionsDto })
   @IsOptional()

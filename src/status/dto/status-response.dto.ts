@@ -17,6 +17,18 @@ export class StatusResponseDto {
   @ApiProperty({ format: 'date-time' }) updated_at: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) started_at: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) completed_at: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The client\'s document id, when given', example: null })
+  document_id: string | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Version of document_id, counting from 1', example: null })
+  document_version: number | null;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'For status superseded: the newer version of the document that replaced this one\'s chunks',
+    example: null,
+  })
+  superseded_by: string | null;
 }
 
 export function toStatusResponse(request: IngestionRequest): StatusResponseDto {
@@ -32,5 +44,8 @@ export function toStatusResponse(request: IngestionRequest): StatusResponseDto {
     updated_at: request.updatedAt.toISOString(),
     started_at: request.startedAt?.toISOString() ?? null,
     completed_at: request.completedAt?.toISOString() ?? null,
+    document_id: request.documentId ?? null,
+    document_version: request.documentVersion ?? null,
+    superseded_by: request.supersededBy ?? null,
   };
 }

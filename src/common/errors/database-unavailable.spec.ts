@@ -1,0 +1,38 @@
+import { ConnectionException, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { isDatabaseUnavailable } from './database-unavailable';
+import { isRetryable, ProcessingError } from './retryable';
+
+describe(isDatabaseUnavailable.name, () => {
+  const withCode = (code: string, message = 'failed') => Object.assign(new Error(message), { code });
+
+  it('should recognise refused and reset connections, and server-gone SQLSTATEs', () => {
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '08006', '53300']) {
+      expect(isDatabaseUnavailable(withCode(code))).toBe(true);
+    }
+  });
+
+  it('should recognise a lost connection by its message, a wrapped cause, and an aggregate of connect errors', () => {
+    expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isDatabaseUnavailable(new Error('query failed', { cause: withCode('ECONNREFUSED') }))).toBe(true);
+    expect(isDatabaseUnavailable(new AggregateError([withCode('ECONNREFUSED')], 'connect failed'))).toBe(true);
+    expect(isDatabaseUnavailable(new ConnectionException(new Error('no route')))).toBe(true);
+  });
+
+  it('should not take bugs or constraint violations for an outage', () => {
+    expect(isDatabaseUnavailable(new TypeError('x is undefined'))).toBe(false);
+    expect(isDatabaseUnavailable(withCode('42P01', 'relation does not exist'))).toBe(false);
+    expect(isDatabaseUnavailable(new UniqueConstraintViolationException(withCode('23505')))).toBe(false);
+    expect(isDatabaseUnavailable('ECONNREFUSED')).toBe(false);
+  });
+});
+
+describe(isRetryable.name, () => {
+  it('should honour a boolean retryable property and default to retryable', () => {
+    expect(isRetryable(new ProcessingError('bad input', false))).toBe(false);
+    expect(isRetryable(Object.assign(new Error('quota'), { retryable: false }))).toBe(false);
+    expect(isRetryable(Object.assign(new Error('timeout'), { retryable: true }))).toBe(true);
+    expect(isRetryable(new Error('unknown'))).toBe(true);
+    expect(isRetryable(Object.assign(new Error('odd'), { retryable: 'no' }))).toBe(true);
+    expect(isRetryable(null)).toBe(true);
+  });
+});

@@ -1,0 +1,27 @@
+import { ConnectionException } from '@mikro-orm/core';
+
+/** Socket-level failures of the connection to PostgreSQL. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/**
+ * SQLSTATEs meaning "the server is not there right now": class 08 (connection exception), 57P01–57P03
+ * (shutting down, crash recovery, not accepting connections yet), 53300 (too many connections).
+ */
+const SERVER_GONE_STATES = /^(08...|57P0[123]|53300)$/;
+/** What node-postgres says when the server closes a connection under it (these errors carry no code). */
+const CONNECTION_LOST_MESSAGES = /Connection terminated|connection timeout|Client has encountered a connection error|Connection is closed/i;
+
+/**
+ * Whether an error means the database is unreachable (a transient outage, answered with 503 and retried),
+ * as opposed to a bug or a bad statement. Looks through wrapped causes: the ORM wraps driver errors.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (current instanceof ConnectionException) return true;
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && (NETWORK_CODES.has(code) || SERVER_GONE_STATES.test(code))) return true;
+    if (CONNECTION_LOST_MESSAGES.test(current.message)) return true;
+    const nested = (current as { errors?: unknown }).errors; // AggregateError from a dual-stack connect
+    if (Array.isArray(nested) && nested.some((e) => isDatabaseUnavailable(e))) return true;
+  }
+  return false;
+}

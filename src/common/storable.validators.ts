@@ -1,0 +1,69 @@
+import { registerDecorator, ValidationOptions } from 'class-validator';
+
+/** A NUL character or a UTF-16 surrogate without its pair: PostgreSQL cannot store either in text or jsonb. */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export function isStorableText(value: string): boolean {
+  return !UNSTORABLE.test(value);
+}
+
+/** A string PostgreSQL can store as it is: no NUL character, no unpaired surrogate. */
+export function IsStorableText(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isStorableText',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: `$property must not contain NUL characters or unpaired surrogates`, ...options },
+      validator: { validate: (value: unknown) => typeof value !== 'string' || isStorableText(value) },
+    });
+}
+
+export interface JsonLimits {
+  /** Size of the value serialised as JSON, in UTF-8 bytes. */
+  maxBytes: number;
+  /** Nesting depth: `{}` is 1, `{"a": {}}` is 2. */
+  maxDepth: number;
+}
+
+/** Why a JSON value breaks the limits (or cannot be stored), or undefined when it is fine. */
+export function jsonLimitViolation(value: unknown, limits: JsonLimits): string | undefined {
+  const unstorable = (v: unknown): boolean =>
+    typeof v === 'string'
+      ? !isStorableText(v)
+      : v !== null && typeof v === 'object' && Object.entries(v as object).some(([k, x]) => !isStorableText(k) || unstorable(x));
+  // Depth first: serialising (below) recurses, so a hostile depth must be refused before.
+  if (deeperThan(value, limits.maxDepth)) return `must be nested at most ${limits.maxDepth} levels deep`;
+  const bytes = Buffer.byteLength(JSON.stringify(value) ?? '');
+  if (bytes > limits.maxBytes) return `must be at most ${limits.maxBytes} bytes as JSON (got ${bytes})`;
+  // Only reached for a small, shallow value: this recursion is bounded by maxDepth.
+  if (unstorable(value)) return 'must not contain NUL characters or unpaired surrogates in keys or strings';
+  return undefined;
+}
+
+/** Whether `value` nests deeper than `maxDepth`; iterative, so a hostile depth cannot overflow the stack. */
+export function deeperThan(value: unknown, maxDepth: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let entry = stack.pop(); entry; entry = stack.pop()) {
+    const [v, depth] = entry;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > maxDepth) return true;
+    for (const child of Object.values(v as object)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** A JSON value within size and depth limits, made of strings PostgreSQL's jsonb accepts. */
+export function IsBoundedJson(limits: JsonLimits, options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isBoundedJson',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: {
+        message: (args) => `${args.property} ${jsonLimitViolation(args.value, limits) ?? 'is invalid'}`,
+        ...options,
+      },
+      validator: { validate: (value: unknown) => value === undefined || value === null || jsonLimitViolation(value, limits) === undefined },
+    });
+}

@@ -1,0 +1,27 @@
+import { createParamDecorator, ExecutionContext, Injectable, PipeTransform } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { AppError, ErrorCode } from '../common/errors/app-error';
+
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+/** Visible ASCII: what a UUID, a hash or a client-made token looks like, and safe to log. */
+const KEY_PATTERN = new RegExp(`^[\\x21-\\x7e]{1,${MAX_IDEMPOTENCY_KEY_LENGTH}}$`);
+
+/** Validates the optional Idempotency-Key header (400 VALIDATION_FAILED otherwise). */
+@Injectable()
+export class IdempotencyKeyPipe implements PipeTransform<unknown, string | undefined> {
+  transform(value: unknown): string | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value === 'string' && KEY_PATTERN.test(value)) return value;
+    throw new AppError(ErrorCode.ValidationFailed, 'Request header Idempotency-Key is invalid', [
+      {
+        field: 'Idempotency-Key',
+        messages: [`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters, given once`],
+      },
+    ]);
+  }
+}
+
+/** The raw Idempotency-Key header, to be validated by IdempotencyKeyPipe: `@IdempotencyKey(IdempotencyKeyPipe)`. */
+export const IdempotencyKey = createParamDecorator(
+  (_data: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<FastifyRequest>().headers['idempotency-key'],
+);
