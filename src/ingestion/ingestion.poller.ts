@@ -4,6 +4,8 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { AppConfig } from '../config/app-config';
+import { withLogContext } from '../logging/log-context';
+import { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { StatusService } from '../status/status.service';
 import { IngestionProcessor } from './ingestion.processor';
 
@@ -27,6 +29,7 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
     private readonly scheduler: SchedulerRegistry,
     private readonly em: EntityManager,
     private readonly config: AppConfig,
+    private readonly metrics: IngestionMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -65,9 +68,12 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
     try {
       while (!this.stopping) {
         const claimed = await RequestContext.create(this.em, () => this.status.claim(this.workerId, this.config.POLL_BATCH_SIZE));
+        this.metrics.claimed(claimed.length);
         for (const request of claimed) {
           if (this.stopping) break;
-          await RequestContext.create(this.em, () => this.processor.process(request, this.workerId));
+          const processOne = () => RequestContext.create(this.em, () => this.processor.process(request, this.workerId));
+          const outcome = await withLogContext({ ingestion_id: request.id, worker_id: this.workerId }, processOne);
+          await this.metrics.attemptFinished(request.id, outcome);
           handled++;
         }
         if (claimed.length < this.config.POLL_BATCH_SIZE) break;

@@ -9,6 +9,9 @@ export enum ErrorCode {
   UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
   EmbedderFailed = 'EMBEDDER_FAILED',
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
+  Unauthorized = 'UNAUTHORIZED',
+  RateLimited = 'RATE_LIMITED',
+  NotReady = 'NOT_READY',
   Internal = 'INTERNAL_ERROR',
 }
 
