@@ -85,7 +85,7 @@ export async function echoRequestId(request: FastifyRequest, reply: FastifyReply
 export async function logRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (QUIET_PATHS.test(request.url)) return;
   const status = reply.statusCode;
-  const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+  const level = status >= 500 ? 'error' : 'info';
   request.log[level](
     { method: request.method, url: request.url, route: request.routeOptions.url, status_code: status, response_time_ms: Math.round(reply.elapsedTime) },
     'request completed',
