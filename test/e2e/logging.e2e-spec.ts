@@ -5,6 +5,16 @@ import { createTestDatabase, describeDatabase, TestDatabase } from '../support/t
 const API_KEY = 'log-test-key-7f3a9c1e5b2d8064';
 const DB_PASSWORD = 'db-pass-5e8c2a7f1d';
 
+/** One request to the running process, with headers (AppProcess.json sends none). */
+async function call(service: AppProcess, method: string, path: string, headers: Record<string, string>, body?: unknown) {
+  const response = await fetch(`${service.baseUrl}${path}`, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as any, headers: response.headers };
+}
+
 /** The built service as a process with JSON logs: what an operator's log shipper would receive. */
 describeDatabase('the service logs', () => {
   let database: TestDatabase;
@@ -39,16 +49,16 @@ describeDatabase('the service logs', () => {
     app = service;
     await service.ready();
     const auth = { authorization: `Bearer ${API_KEY}` };
-    const accepted = await service.json('POST', '/v1/ingest', { text: 'Structured logs make one request easy to follow.' }, { ...auth, 'x-request-id': 'req-trace-0001' });
+    const accepted = await call(service, 'POST', '/v1/ingest', { ...auth, 'x-request-id': 'req-trace-0001' }, { text: 'Structured logs make one request easy to follow.' });
     expect(accepted.status).toBe(202);
     expect(accepted.headers.get('x-request-id')).toBe('req-trace-0001');
     const id: string = accepted.body.id;
-    await eventually(async () => ((await service.json('GET', `/v1/status/${id}`, undefined, auth)).body.status === 'completed' ? true : undefined));
-    expect((await service.json('GET', '/v1/status/not-a-uuid', undefined, { authorization: 'Bearer wrong-key-0000000000' })).status).toBe(401);
+    await eventually(async () => ((await call(service, 'GET', `/v1/status/${id}`, auth)).body.status === 'completed' ? true : undefined));
+    expect((await call(service, 'GET', '/v1/status/not-a-uuid', { authorization: 'Bearer wrong-key-0000000000' })).status).toBe(401);
     // Secrets where a careless client or an error message could put them: in a logged URL. (On PGlite there is
     // no database password to protect.)
     const secrets = env.DATABASE_URL ? [API_KEY, DB_PASSWORD] : [API_KEY];
-    await service.json('GET', `/v1/status/${secrets.join('-')}?api_key=${API_KEY}`, undefined, auth);
+    await call(service, 'GET', `/v1/status/${secrets.join('-')}?api_key=${API_KEY}`, auth);
     await service.stop();
 
     const lines = service.log.split('\n').filter((line) => line.trim() !== '');
