@@ -59,9 +59,12 @@ export class ApiKeyAuthenticator {
   /** Fastify hook (before the body is read): 401 unless keys are off, the path is public or a valid key is presented. */
   readonly authenticate = async (request: FastifyRequest): Promise<void> => {
     if (!this.enabled || this.isPublic(request.url)) return;
-    if (this.keyIdOf(request) === null) {
+    const keyId = this.keyIdOf(request);
+    if (keyId === null) {
       const message = request.headers.authorization ? 'The API key is not valid' : 'An API key is required: send Authorization: Bearer <key>';
       throw new AppError(ErrorCode.Unauthorized, message);
     }
+    // The request's log line names the key (by its id): which clients still use a key about to be retired.
+    request.log = request.log.child({ api_key_id: keyId });
   };
 }

@@ -70,7 +70,7 @@ describeDatabase('the service logs', () => {
       }
     });
     const ingestLine = entries.find((e) => e.msg === 'request completed' && e.url === '/v1/ingest');
-    expect(ingestLine).toMatchObject({ level: 'info', request_id: 'req-trace-0001', method: 'POST', status_code: 202 });
+    expect(ingestLine).toMatchObject({ level: 'info', request_id: 'req-trace-0001', method: 'POST', status_code: 202, api_key_id: expect.stringMatching(/^key:[0-9a-f]{8}$/) });
     for (const entry of entries.filter((e) => e.msg === 'request completed')) expect(entry.request_id).toEqual(expect.any(String));
     const workerLines = entries.filter((e) => e.context === 'IngestionProcessor');
     expect(workerLines.length).toBeGreaterThan(0);
