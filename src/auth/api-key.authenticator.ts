@@ -4,8 +4,11 @@ import type { FastifyRequest } from 'fastify';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
 
-/** Open even when API keys are configured: probes (orchestrators cannot always send a header) and the API docs. */
-const PUBLIC_PATHS = /^\/(health\/(live|ready)|docs(\/.*)?)\/?(\?.*)?$/;
+/**
+ * Routes (the matched route template, not the raw URL, so no path trick reaches another route) open even when
+ * API keys are configured: the probes (orchestrators cannot always send a header) and the API docs.
+ */
+const PUBLIC_ROUTES = /^\/(health\/(live|ready)|docs(\/.*)?)$/;
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 
@@ -33,8 +36,9 @@ export class ApiKeyAuthenticator {
     return this.keys.length > 0;
   }
 
-  isPublic(url: string): boolean {
-    return PUBLIC_PATHS.test(url);
+  /** `route`: Fastify's matched route template (`request.routeOptions.url`), undefined for an unknown path. */
+  isPublic(route: string | undefined): boolean {
+    return route !== undefined && PUBLIC_ROUTES.test(route);
   }
 
   /** The id of the configured key the request presents, or null (none, or not a configured one). */
@@ -58,7 +62,7 @@ export class ApiKeyAuthenticator {
 
   /** Fastify hook (before the body is read): 401 unless keys are off, the path is public or a valid key is presented. */
   readonly authenticate = async (request: FastifyRequest): Promise<void> => {
-    if (!this.enabled || this.isPublic(request.url)) return;
+    if (!this.enabled || this.isPublic(request.routeOptions.url)) return;
     const keyId = this.keyIdOf(request);
     if (keyId === null) {
       const message = request.headers.authorization ? 'The API key is not valid' : 'An API key is required: send Authorization: Bearer <key>';

@@ -5,8 +5,8 @@ import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
 
-/** Probes and scrapes are never rate-limited: a 429 there would take a healthy instance out of rotation. */
-const UNLIMITED_PATHS = /^\/(health\/|metrics(\?|$))/;
+/** Probes and scrapes (route templates) are never rate-limited: a 429 there would take a healthy instance out of rotation. */
+const UNLIMITED_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);
 
 /**
  * The HTTP perimeter, in the order a request meets it: security headers, CORS, the rate limit (onRequest, so
@@ -23,6 +23,8 @@ export async function registerHttpSecurity(app: NestFastifyApplication, config: 
         styleSrc: [`'self'`, `'unsafe-inline'`],
         scriptSrc: [`'self'`, `'unsafe-inline'`],
         imgSrc: [`'self'`, 'data:'],
+        // TLS is terminated in front of the service; over plain HTTP this directive would break /docs.
+        upgradeInsecureRequests: null,
       },
     },
   });
@@ -41,7 +43,7 @@ export async function registerHttpSecurity(app: NestFastifyApplication, config: 
       max: config.RATE_LIMIT_MAX,
       timeWindow: config.RATE_LIMIT_WINDOW_MS,
       keyGenerator: (request) => authenticator.clientKey(request),
-      allowList: (request) => UNLIMITED_PATHS.test(request.url),
+      allowList: (request) => UNLIMITED_ROUTES.has(request.routeOptions.url ?? ''),
       // The plugin has already set Retry-After (seconds until the window resets) on the reply.
       errorResponseBuilder: (_request, context) =>
         new AppError(

@@ -16,8 +16,8 @@ const PINO_LEVELS: Record<AppConfig['LOG_LEVEL'], pino.Level> = {
 /** A caller-supplied request id is kept only when it looks like an id (no log injection through it). */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Probes every few seconds and scrapes would drown the request log. */
-const QUIET_PATHS = /^\/(health\/|metrics(\?|$))/;
+/** Probes every few seconds and scrapes (route templates) would drown the request log. */
+const QUIET_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);
 
 /**
  * Replaces every occurrence of a secret (API keys, the database password) in a finished log line. The last line
@@ -83,7 +83,7 @@ export async function echoRequestId(request: FastifyRequest, reply: FastifyReply
 
 /** onResponse hook: one line per request (its logger already carries request_id), level by status. */
 export async function logRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (QUIET_PATHS.test(request.url)) return;
+  if (QUIET_ROUTES.has(request.routeOptions.url ?? '')) return;
   const status = reply.statusCode;
   const level = status >= 500 ? 'error' : 'info';
   request.log[level](

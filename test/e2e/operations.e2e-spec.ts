@@ -86,6 +86,8 @@ describeDatabase('operations: health, metrics', () => {
     expect(response.headers['x-request-id']).toBe('trace-42');
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['content-security-policy']).toContain(`style-src 'self' 'unsafe-inline'`);
+    // Served over plain HTTP behind a TLS proxy: upgrading /docs assets to https would break the page.
+    expect(response.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     expect(response.headers['access-control-allow-origin']).toBeUndefined();
     const generated = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'bad id with spaces' } });
     expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
@@ -123,9 +125,12 @@ describeDatabase('operations: API keys, rate limit, CORS', () => {
     expect((await search(bearer(KEY_ONE))).status).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/metrics', headers: bearer(KEY_ONE) })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
-    // Probes stay open.
+    // Probes and the API docs stay open; unknown paths (and path tricks) do not.
     expect((await request(app, 'GET', '/health/live')).status).toBe(200);
     expect((await request(app, 'GET', '/health/ready')).status).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/docs/json' })).statusCode).toBe(200);
+    expect((await request(app, 'GET', '/v1/nothing-here')).status).toBe(401);
+    expect((await request(app, 'GET', '/docs/../v1/status/3f1c6a0e-5b7d-4f43-9c55-0d8f4f2f7a10')).status).toBe(401);
   });
 
   it('should answer a burst over the limit with 429 and Retry-After, per key, never on the probes', async () => {
