@@ -1,23 +1,36 @@
-# Multi-stage build: compile with dev dependencies, run with production ones only, as a non-root user.
-FROM node:24-bookworm-slim AS build
+# syntax=docker/dockerfile:1
+# Multi-stage build. Targets:
+#   build    everything (dev dependencies, sources, tests, compiled dist/): docker-compose.test.yml runs the
+#            integration and e2e suites in it
+#   runtime  (default) compiled JS + production dependencies only, as the non-root `node` user
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+
+FROM deps AS build
+COPY tsconfig.json tsconfig.build.json nest-cli.json jest.config.js ./
 COPY src ./src
 COPY migrations ./migrations
 COPY scripts ./scripts
-RUN npm run build && npm prune --omit=dev
+COPY test ./test
+RUN npm run build
 
-FROM node:24-bookworm-slim
+FROM build AS prod-deps
+RUN npm prune --omit=dev
+
+FROM node:24-bookworm-slim AS runtime
+# NODE_ENV=production: JSON logs (LOG_FORMAT's default). DATA_DIR only matters without DATABASE_URL.
 ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 DATA_DIR=/data/pglite
 WORKDIR /app
-COPY --from=build /app/package.json ./
-COPY --from=build /app/node_modules ./node_modules
+COPY --from=prod-deps /app/package.json ./
+COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000
-HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=5 \
-  CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/docs/json').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# Ready = database, pgvector, migrations and embedder all answer (GET /health/ready; open even with API_KEYS).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# `node dist/scripts/migrate.js up|pending` in the same image applies or lists migrations (see docker-compose.yml).
 CMD ["node", "dist/src/main.js"]

@@ -1,35 +1,58 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { replyToFrameworkError } from './common/errors/app-error.filter';
+import { registerHttpSecurity } from './auth/http-security';
 import { AppConfig } from './config/app-config';
+import { echoRequestId, fastifyLoggingOptions, logRequest } from './logging/logger.factory';
+import { HttpMetrics } from './metrics/http.metrics';
+
+/** The Fastify adapter with the service's limits (shared by createApp and tests that build their own module). */
+export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    frameworkErrors: replyToFrameworkError,
+    ...fastifyLoggingOptions(config),
+  });
+}
 
 /** Builds the Fastify-based Nest app (used by main.ts and the end-to-end tests). */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config),
-    new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, frameworkErrors: replyToFrameworkError }),
-    { logger: loggerLevels(config.LOG_LEVEL), abortOnError: false },
-  );
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(config), {
+    // Lines logged before the pino logger is in place are held back and written through it.
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  return configureApp(app, config);
+}
+
+/** Everything around the modules: logging, the HTTP perimeter, metrics, OpenAPI docs; then init and ready. */
+export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<NestFastifyApplication> {
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
   app.enableShutdownHooks();
+  const fastify = app.getHttpAdapter().getInstance();
   // The API speaks JSON only: without its text/plain parser Fastify answers other media types with 415.
-  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addHook('onRequest', echoRequestId);
+  fastify.addHook('onResponse', logRequest);
+  fastify.addHook('onResponse', app.get(HttpMetrics).onResponse);
+  await registerHttpSecurity(app, config);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('ingestion-service')
       .setDescription('Durable document ingestion for RAG: post text, poll its status, search its chunks by similarity.')
       .setVersion('0.1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'One of API_KEYS (only when API keys are configured)' })
+      .addSecurityRequirements('bearer')
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
   await app.init();
-  await app.getHttpAdapter().getInstance().ready();
+  await fastify.ready();
   return app;
-}
-
-function loggerLevels(level: AppConfig['LOG_LEVEL']) {
-  const levels = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
-  return levels.slice(0, levels.indexOf(level) + 1) as ('error' | 'warn' | 'log' | 'debug' | 'verbose')[];
 }

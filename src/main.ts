@@ -1,11 +1,17 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { inspect } from 'node:util';
 import { createApp } from './app.factory';
 import { ConfigError, loadConfig } from './config/app-config';
 import { BootCheckError } from './database/boot-check.error';
+import { secretScrubber } from './logging/logger.factory';
+
+/** Until the configuration is read there is no secret to hide; afterwards start-up errors are scrubbed too. */
+let scrub = (text: string) => text;
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
+  scrub = secretScrubber(config.secrets);
   const app = await createApp(config);
   await app.listen({ port: config.PORT, host: config.HOST });
   const where = config.usesEmbeddedDatabase ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL (DATABASE_URL)';
@@ -14,9 +20,9 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof BootCheckError) {
-    console.error(`\ningestion-service cannot start:\n${error.message}\n`);
+    console.error(scrub(`\ningestion-service cannot start:\n${error.message}\n`));
   } else {
-    console.error(error);
+    console.error(scrub(inspect(error)));
   }
   process.exit(1);
 });

@@ -42,4 +42,40 @@ describe(loadConfig.name, () => {
   it('should ignore unrelated variables', () => {
     expect(() => loadConfig({ HOME: '/root', PATH: '/bin' })).not.toThrow();
   });
+
+  it('should read the operational settings', () => {
+    const sut = loadConfig({
+      API_KEYS: ' first-key-0123456789 ,second-key-0123456789',
+      CORS_ORIGINS: 'https://a.example.com, http://localhost:5173',
+      RATE_LIMIT_MAX: '0',
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://app:s%23cret@db:5432/app',
+    });
+    expect(sut.apiKeys).toEqual(['first-key-0123456789', 'second-key-0123456789']);
+    expect(sut.corsOrigins).toEqual(['https://a.example.com', 'http://localhost:5173']);
+    expect(sut.RATE_LIMIT_MAX).toBe(0);
+    expect(sut.logFormat).toBe('json');
+    expect(loadConfig({}).logFormat).toBe('pretty');
+    expect(sut.secrets).toEqual(['first-key-0123456789', 'second-key-0123456789', 's#cret']);
+  });
+
+  it('should name bad operational settings without echoing secrets', () => {
+    const env = {
+      API_KEYS: 'good-key-0123456789,short',
+      DATABASE_URL: 'mysql://app:hunter2hunter2@db/app',
+      RATE_LIMIT_WINDOW_MS: '10',
+      CORS_ORIGINS: 'example.com',
+      LOG_FORMAT: 'xml',
+      TRUST_PROXY: 'perhaps',
+      HEALTH_CHECK_TIMEOUT_MS: 'forever',
+    };
+    let problems: string[] = [];
+    try {
+      loadConfig(env);
+    } catch (error) {
+      problems = (error as ConfigError).problems;
+    }
+    expect(problems.map((p) => p.split('=')[0]).sort()).toEqual(Object.keys(env).sort());
+    expect(problems.join('\n')).not.toMatch(/good-key|short|hunter2/);
+  });
 });

@@ -85,6 +85,34 @@ export class AppConfig {
 
   /** Log level of the Nest logger. */
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+  /** `json` (one object per line) or `pretty` (coloured, for a terminal). Default: json when NODE_ENV=production, else pretty. */
+  @IsOptional() @IsIn(['json', 'pretty']) LOG_FORMAT?: 'json' | 'pretty' = undefined;
+  /** Only decides the LOG_FORMAT default (`production` → json). */
+  @IsString() NODE_ENV = 'development';
+
+  /**
+   * Comma-separated API keys (each 16+ characters, no spaces or commas); clients send one as
+   * `Authorization: Bearer <key>`. Unset: the API is open. Several keys allow rotation without downtime.
+   */
+  @IsOptional()
+  @Matches(/^\s*[A-Za-z0-9._~+\/=-]{16,}\s*(,\s*[A-Za-z0-9._~+\/=-]{16,}\s*)*$/, {
+    message: 'API_KEYS must be a comma-separated list of keys of at least 16 characters (letters, digits, ._~+/=-)',
+  })
+  API_KEYS?: string = undefined;
+  /** Requests allowed per client (API key, else IP address) per RATE_LIMIT_WINDOW_MS; 0 turns rate limiting off. */
+  @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_MAX = 600;
+  /** Length of the rate-limit window in milliseconds. */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(86_400_000) RATE_LIMIT_WINDOW_MS = 60_000;
+  /** Take the client address from X-Forwarded-For (set true behind a reverse proxy or load balancer). */
+  @Transform(toBool) @IsBoolean() TRUST_PROXY = false;
+  /** Comma-separated origins allowed to call the API from a browser, or `*`. Unset: no CORS headers (same origin only). */
+  @IsOptional()
+  @Matches(/^(\*|https?:\/\/[^,\s]+(\s*,\s*https?:\/\/[^,\s]+)*)$/, {
+    message: 'CORS_ORIGINS must be * or a comma-separated list of http(s)://host[:port] origins',
+  })
+  CORS_ORIGINS?: string = undefined;
+  /** How long each /health/ready check (database, pgvector, migrations, embedder) may take before it counts as down. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(60_000) HEALTH_CHECK_TIMEOUT_MS = 3000;
 
   get usesEmbeddedDatabase(): boolean {
     return !this.DATABASE_URL;
@@ -92,6 +120,24 @@ export class AppConfig {
 
   get runMigrationsOnBoot(): boolean {
     return this.MIGRATIONS_RUN_ON_BOOT ?? this.usesEmbeddedDatabase;
+  }
+
+  get logFormat(): 'json' | 'pretty' {
+    return this.LOG_FORMAT ?? (this.NODE_ENV === 'production' ? 'json' : 'pretty');
+  }
+
+  get apiKeys(): string[] {
+    return splitList(this.API_KEYS);
+  }
+
+  get corsOrigins(): string[] {
+    return splitList(this.CORS_ORIGINS);
+  }
+
+  /** Values that must never reach a log line: the API keys, the embedding provider's key, the database password. */
+  get secrets(): string[] {
+    const password = this.DATABASE_URL ? databasePassword(this.DATABASE_URL) : undefined;
+    return [...this.apiKeys, ...(this.EMBEDDING_API_KEY ? [this.EMBEDDING_API_KEY] : []), ...(password ? [password] : [])];
   }
 }
 
@@ -102,8 +148,28 @@ export class ConfigError extends Error {
   }
 }
 
-/** Variables whose values never appear in messages or logs. */
-const SECRETS = new Set(['EMBEDDING_API_KEY']);
+function splitList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+function databasePassword(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How a bad value is echoed in a ConfigError: secrets are named, never shown. */
+function shownValue(name: string, value: string | undefined): string {
+  if (value === undefined) return 'null';
+  if (name === 'API_KEYS' || name === 'EMBEDDING_API_KEY') return '<redacted>';
+  if (name === 'DATABASE_URL') return JSON.stringify(value.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:<redacted>@'));
+  return JSON.stringify(value);
+}
 
 /** Reads and validates the environment once; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -113,7 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const errors = validateSync(config, { skipMissingProperties: false });
   if (errors.length > 0) {
     throw new ConfigError(
-      errors.map((e) => `${e.property}=${SECRETS.has(e.property) ? '"***"' : JSON.stringify(env[e.property] ?? null)}: ${Object.values(e.constraints ?? {}).join('; ')}`),
+      errors.map((e) => `${e.property}=${shownValue(e.property, env[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`),
     );
   }
   if (config.EMBEDDING_PROVIDER === 'openai' && (!config.EMBEDDING_BASE_URL || !config.EMBEDDING_MODEL)) {

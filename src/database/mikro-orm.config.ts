@@ -22,6 +22,8 @@ export function createOrmOptions(config: AppConfig): Partial<Options> {
       emit: 'ts' as const,
     },
     discovery: { warnWhenNoEntities: false },
+    // ANSI colours would end up inside JSON log lines.
+    colors: config.logFormat === 'pretty',
     allowGlobalContext: false,
   };
   if (config.DATABASE_URL) {

@@ -6,6 +6,8 @@ import { hostname } from 'node:os';
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '../config/app-config';
 import type { ClaimedRequest } from '../status/ingestion-request.repository';
+import { withLogContext } from '../logging/log-context';
+import { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { StatusService } from '../status/status.service';
 import { IngestionProcessor } from './ingestion.processor';
 
@@ -39,6 +41,7 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
     private readonly scheduler: SchedulerRegistry,
     private readonly em: EntityManager,
     private readonly config: AppConfig,
+    private readonly metrics: IngestionMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -130,6 +133,7 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
   /** Processes the claimed requests, at most POLL_CONCURRENCY at a time; rejects with the first failure. */
   private async processAll(claimed: ClaimedRequest[]): Promise<number> {
     claimed.forEach((request) => this.held.add(request.id));
+    this.metrics.claimed(claimed.length);
     const queue = [...claimed];
     let handled = 0;
     const lane = async (): Promise<void> => {
@@ -138,7 +142,10 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
           // On the embedded database every query settles as a microtask: without this the drain would keep
           // the event loop from HTTP requests, timers and SIGTERM until the queue is empty.
           await yieldToEventLoop();
-          await RequestContext.create(this.em, () => this.processor.process(request!, this.workerId));
+          const claim = request;
+          const processOne = () => RequestContext.create(this.em, () => this.processor.process(claim, this.workerId));
+          const outcome = await withLogContext({ ingestion_id: claim.id, worker_id: this.workerId }, processOne);
+          await this.metrics.attemptFinished(claim.id, outcome);
           handled++;
         } finally {
           // Done, or failed without recording an outcome (database gone): either way no longer renewed, so a

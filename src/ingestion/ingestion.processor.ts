@@ -3,6 +3,7 @@ import { ChunkerRegistry } from '../chunking/chunker-registry';
 import { isRetryable } from '../common/errors/retryable';
 import { SqlEntityManager } from '../database/sql';
 import { Embedder } from '../embedding/embedder';
+import { IngestionMetrics } from '../metrics/ingestion.metrics';
 import type { ClaimedRequest } from '../status/ingestion-request.repository';
 import { FailureOutcome, StatusService } from '../status/status.service';
 import { ChunkToStore, VectorStore } from '../vector-store/vector-store';
@@ -31,6 +32,7 @@ export class IngestionProcessor {
     private readonly vectors: VectorStore,
     private readonly status: StatusService,
     private readonly em: SqlEntityManager,
+    private readonly metrics: IngestionMetrics,
   ) {}
 
   async process(request: ClaimedRequest, workerId: string): Promise<ProcessOutcome> {
@@ -40,7 +42,7 @@ export class IngestionProcessor {
       const toStore: ChunkToStore[] = [];
       for (let from = 0; from < chunks.length; from += EMBED_BATCH) {
         const batch = chunks.slice(from, from + EMBED_BATCH);
-        const vectors = await this.embedder.embed(batch.map((c) => c.text));
+        const vectors = await this.metrics.timeEmbedding(this.embedder.name, () => this.embedder.embed(batch.map((c) => c.text)));
         batch.forEach((chunk, i) => toStore.push({ ...chunk, embedding: vectors[i] }));
       }
       const outcome = await this.em.transactional(async (tx): Promise<'completed' | 'superseded'> => {

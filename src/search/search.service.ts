@@ -65,10 +65,11 @@ export class SearchService {
   /** The rules that span fields, reported like the DTO's own: VALIDATION_FAILED naming the fields. */
   private validate(dto: SearchRequestDto, mode: SearchMode): void {
     const problems: FieldError[] = [];
-    if ((dto.query === undefined) === (dto.vector === undefined)) {
+    // @IsOptional lets null through as "absent": treat it so here too.
+    if ((dto.query == null) === (dto.vector == null)) {
       problems.push({ field: 'query', messages: ['give exactly one of query and vector'] });
     }
-    if (mode !== 'vector' && dto.query === undefined) {
+    if (mode !== 'vector' && dto.query == null) {
       problems.push({ field: 'mode', messages: [`${mode} mode needs query text (a raw vector works in vector mode only)`] });
     }
     if (dto.vector && dto.vector.length !== this.embedder.dimension) {

@@ -112,9 +112,18 @@ describeDatabase('ingestion lifecycle over HTTP', () => {
     expect(ui.headers['content-type']).toContain('text/html');
     const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     expect(Object.keys(spec.paths)).toEqual(
-      expect.arrayContaining(['/v1/ingest', '/v1/ingest/{id}', '/v1/search', '/v1/status/{id}', '/v1/collections/{name}']),
+      expect.arrayContaining([
+        '/health/live',
+        '/health/ready',
+        '/metrics',
+        '/v1/ingest',
+        '/v1/ingest/{id}',
+        '/v1/search',
+        '/v1/status/{id}',
+        '/v1/collections/{name}',
+      ]),
     );
-    expect(Object.keys(spec.paths['/v1/ingest'].post.responses).sort()).toEqual(['200', '202', '400', '409', '413', '415', '500', '503']);
+    expect(Object.keys(spec.paths['/v1/ingest'].post.responses).sort()).toEqual(['200', '202', '400', '401', '409', '413', '415', '429', '500', '503']);
     expect(spec.components.schemas.ErrorResponseDto.required).toEqual(expect.arrayContaining(['statusCode', 'code', 'message']));
     expect(spec.components.schemas.IngestRequestDto.properties.text.example).toEqual(expect.any(String));
   });

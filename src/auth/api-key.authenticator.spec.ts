@@ -1,0 +1,54 @@
+import type { FastifyRequest } from 'fastify';
+import { AppError, ErrorCode } from '../common/errors/app-error';
+import { loadConfig } from '../config/app-config';
+import { ApiKeyAuthenticator } from './api-key.authenticator';
+
+const KEY_A = 'key-a-0123456789abcdef';
+const KEY_B = 'key-b-fedcba9876543210';
+
+/** What the hook reads of a Fastify request; `route` is the matched route template. */
+const requestWith = (route: string | undefined, authorization?: string) => {
+  const log = { child: () => log };
+  return { routeOptions: { url: route }, ip: '10.0.0.7', log, headers: authorization === undefined ? {} : { authorization } } as unknown as FastifyRequest;
+};
+
+describe(ApiKeyAuthenticator.name, () => {
+  const sut = new ApiKeyAuthenticator(loadConfig({ API_KEYS: `${KEY_A}, ${KEY_B}` }));
+
+  it('should accept every configured key and tell them apart without revealing them', () => {
+    const a = sut.keyIdOf(requestWith('/v1/search', `Bearer ${KEY_A}`));
+    const b = sut.keyIdOf(requestWith('/v1/search', `bearer ${KEY_B}`));
+    expect(a).toMatch(/^key:[0-9a-f]{8}$/);
+    expect(b).toMatch(/^key:[0-9a-f]{8}$/);
+    expect(a).not.toBe(b);
+    expect(a).not.toContain(KEY_A.slice(0, 8));
+  });
+
+  it('should reject a missing, wrong, truncated or extended key with UNAUTHORIZED', async () => {
+    for (const header of [undefined, 'Bearer nope', `Bearer ${KEY_A.slice(0, -1)}`, `Bearer ${KEY_A}x`, KEY_A, `Basic ${KEY_A}`]) {
+      await expect(sut.authenticate(requestWith('/v1/search', header))).rejects.toMatchObject({ code: ErrorCode.Unauthorized });
+    }
+    await expect(sut.authenticate(requestWith('/v1/search', `Bearer ${KEY_B}`))).resolves.toBeUndefined();
+  });
+
+  it('should leave the probes and the API docs open', async () => {
+    for (const route of ['/health/live', '/health/ready', '/docs', '/docs/json', '/docs/*']) {
+      await expect(sut.authenticate(requestWith(route))).resolves.toBeUndefined();
+    }
+    // Metrics, look-alikes and unknown paths (no route matched) need a key.
+    for (const route of ['/metrics', '/health/livez', '/v1/docs', undefined]) {
+      await expect(sut.authenticate(requestWith(route))).rejects.toBeInstanceOf(AppError);
+    }
+  });
+
+  it('should rate-limit by key when a valid one is presented, else by address', () => {
+    expect(sut.clientKey(requestWith('/v1/search', `Bearer ${KEY_A}`))).toBe(sut.keyIdOf(requestWith('/', `Bearer ${KEY_A}`)));
+    expect(sut.clientKey(requestWith('/v1/search', 'Bearer guessed-key-0000000000'))).toBe('ip:10.0.0.7');
+  });
+
+  it('should let everything through when no key is configured', async () => {
+    const open = new ApiKeyAuthenticator(loadConfig({}));
+    expect(open.enabled).toBe(false);
+    await expect(open.authenticate(requestWith('/v1/search'))).resolves.toBeUndefined();
+  });
+});

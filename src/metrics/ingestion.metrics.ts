@@ -1,0 +1,126 @@
+import { EntityManager } from '@mikro-orm/core';
+import { Injectable, Logger } from '@nestjs/common';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { SqlEntityManager, tableName } from '../database/sql';
+import { MetricsRegistry } from './metrics.registry';
+
+/** What a processing attempt ended with (IngestionProcessor's ProcessOutcome). */
+export type AttemptOutcome = 'completed' | 'superseded' | 'retry' | 'failed' | 'lost-lease';
+
+const QUEUED_STATUSES = ['accepted', 'running'] as const;
+
+/**
+ * The pipeline's metrics. Queue depth is read from the database at scrape time, so it is right whichever
+ * instance is scraped; the rest are counted by the process that did the work (sum them across instances).
+ */
+@Injectable()
+export class IngestionMetrics {
+  private readonly logger = new Logger(IngestionMetrics.name);
+  private readonly claims: Counter;
+  private readonly attempts: Counter<'outcome'>;
+  private readonly chunksStored: Counter;
+  private readonly acceptedToCompleted: Histogram;
+  private readonly embeddingDuration: Histogram<'provider'>;
+  private readonly embeddingErrors: Counter<'provider'>;
+
+  constructor(
+    registry: MetricsRegistry,
+    private readonly em: EntityManager,
+  ) {
+    const registers = [registry];
+    const metrics = this;
+    new Gauge({
+      name: 'ingestion_queue_depth',
+      help: 'Ingestion requests waiting (accepted, including those backing off before a retry) or being processed (running)',
+      labelNames: ['status'],
+      registers,
+      async collect() {
+        await metrics.collectQueueDepth(this);
+      },
+    });
+    this.claims = new Counter({ name: 'ingestion_poller_claims_total', help: 'Requests claimed by this process’s poller', registers });
+    this.attempts = new Counter({
+      name: 'ingestion_attempts_total',
+      help: 'Processing attempts by outcome: completed, retry (failed, will be retried), failed (for good), lost-lease',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.chunksStored = new Counter({ name: 'ingestion_chunks_stored_total', help: 'Chunks (with their vectors) stored', registers });
+    this.acceptedToCompleted = new Histogram({
+      name: 'ingestion_accepted_to_completed_seconds',
+      help: 'Time from a request being accepted to its completion, retries included',
+      buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+      registers,
+    });
+    this.embeddingDuration = new Histogram({
+      name: 'embedding_batch_duration_seconds',
+      help: 'Time of one embedder call (a batch of texts), by provider',
+      labelNames: ['provider'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.embeddingErrors = new Counter({
+      name: 'embedding_batch_errors_total',
+      help: 'Embedder calls that failed, by provider',
+      labelNames: ['provider'],
+      registers,
+    });
+  }
+
+  /** The poller claimed `count` requests. */
+  claimed(count: number): void {
+    this.claims.inc(count);
+  }
+
+  /** Times one embedder call and counts its failure; the call's result or error passes through unchanged. */
+  async timeEmbedding<T>(provider: string, call: () => Promise<T>): Promise<T> {
+    const stop = this.embeddingDuration.startTimer({ provider });
+    try {
+      return await call();
+    } catch (error) {
+      this.embeddingErrors.inc({ provider });
+      throw error;
+    } finally {
+      stop();
+    }
+  }
+
+  /**
+   * Counts an attempt's outcome; for a completion also its chunks and its accepted → completed time, read
+   * from the row the completing transaction wrote. Never throws: metrics must not fail the work they measure.
+   */
+  async attemptFinished(ingestionId: string, outcome: AttemptOutcome): Promise<void> {
+    this.attempts.inc({ outcome });
+    if (outcome !== 'completed') return;
+    try {
+      const em = this.em.fork() as SqlEntityManager;
+      const [row] = await em.execute<{ chunk_count: number; seconds: string | number }[]>(
+        `select chunk_count, extract(epoch from completed_at - created_at) as seconds
+           from ${tableName(em, 'ingestion_requests')} where id = ? and status = 'completed'`,
+        [ingestionId],
+      );
+      if (!row) return; // deleted in the meantime
+      this.chunksStored.inc(row.chunk_count);
+      this.acceptedToCompleted.observe(Number(row.seconds));
+    } catch (error) {
+      this.logger.warn(`Could not record completion metrics: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private async collectQueueDepth(gauge: Gauge<'status'>): Promise<void> {
+    gauge.reset();
+    try {
+      const em = this.em.fork() as SqlEntityManager;
+      // Only the queued statuses: the partial index ingestion_requests_due_idx covers them, so a scrape stays
+      // cheap however many completed rows accumulate.
+      const rows = await em.execute<{ status: string; n: string | number }[]>(
+        `select status, count(*) as n from ${tableName(em, 'ingestion_requests')}
+          where status in ('accepted', 'running') group by status`,
+      );
+      for (const status of QUEUED_STATUSES) gauge.set({ status }, Number(rows.find((r) => r.status === status)?.n ?? 0));
+    } catch (error) {
+      // No samples rather than stale ones: an absent series is what alerts on a broken scrape look for.
+      this.logger.warn(`Could not read the queue depth: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}

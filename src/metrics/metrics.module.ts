@@ -1,0 +1,14 @@
+import { Global, Module } from '@nestjs/common';
+import { HttpMetrics } from './http.metrics';
+import { IngestionMetrics } from './ingestion.metrics';
+import { MetricsController } from './metrics.controller';
+import { MetricsRegistry } from './metrics.registry';
+
+/** Prometheus metrics at GET /metrics. Global so the pipeline can record into IngestionMetrics without importing it. */
+@Global()
+@Module({
+  controllers: [MetricsController],
+  providers: [MetricsRegistry, HttpMetrics, IngestionMetrics],
+  exports: [HttpMetrics, IngestionMetrics],
+})
+export class MetricsModule {}

@@ -1,0 +1,164 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../../src/app.factory';
+import { IngestionPoller } from '../../src/ingestion/ingestion.poller';
+import { eventually, request } from '../support/http';
+import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+
+const KEY_ONE = 'ops-test-key-one-0123456789';
+const KEY_TWO = 'ops-test-key-two-9876543210';
+const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+/** One sample of a Prometheus text exposition, e.g. sample(text, 'ingestion_queue_depth{status="accepted"}'). */
+function sample(metrics: string, series: string): number | undefined {
+  const line = metrics.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describeDatabase('operations: health, metrics', () => {
+  let database: TestDatabase;
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    database = createTestDatabase();
+    // The poller is driven by hand (tick) so the test sees the queue before and while it drains.
+    app = await createApp(database.config({ POLLER_ENABLED: 'false', POLL_BATCH_SIZE: '4' }));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  const scrape = async () => {
+    const response = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toContain('text/plain');
+    return response.body;
+  };
+
+  it('should answer live, and ready with each check named', async () => {
+    expect(await request(app, 'GET', '/health/live')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    const ready = await request(app, 'GET', '/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.status).toBe('ok');
+    expect(ready.body.details).toEqual({
+      database: { status: 'up' },
+      pgvector: { status: 'up', version: expect.stringMatching(/^\d+\.\d+\.\d+$/) },
+      migrations: { status: 'up' },
+      embedder: { status: 'up', provider: 'hashing', dimension: 384 },
+    });
+  });
+
+  it('should show the queue depth rising under a burst of ingests and falling to zero as the poller drains it', async () => {
+    const before = await scrape();
+    expect(sample(before, 'ingestion_queue_depth{status="accepted"}')).toBe(0);
+
+    const ids: string[] = [];
+    for (let n = 0; n < 12; n++) {
+      const accepted = await request(app, 'POST', '/v1/ingest', { text: `Burst document ${n}. `.repeat(40), chunking: { chunk_size: 200, chunk_overlap: 0 } });
+      expect(accepted.status).toBe(202);
+      ids.push(accepted.body.id);
+    }
+    const queued = await scrape();
+    expect(sample(queued, 'ingestion_queue_depth{status="accepted"}')).toBe(12);
+    expect(sample(queued, 'ingestion_queue_depth{status="running"}')).toBe(0);
+    expect(sample(queued, 'http_requests_total{method="POST",route="/v1/ingest",status_code="202"}')).toBe(12);
+
+    const poller = app.get(IngestionPoller);
+    await poller.tick();
+    const drained = await eventually(async () => {
+      const metrics = await scrape();
+      return sample(metrics, 'ingestion_queue_depth{status="accepted"}') === 0 ? metrics : (await poller.tick(), undefined);
+    });
+    expect(sample(drained, 'ingestion_queue_depth{status="running"}')).toBe(0);
+    expect(sample(drained, 'ingestion_poller_claims_total')).toBe(12);
+    expect(sample(drained, 'ingestion_attempts_total{outcome="completed"}')).toBe(12);
+    expect(sample(drained, 'ingestion_accepted_to_completed_seconds_count')).toBe(12);
+    const chunks = (await Promise.all(ids.map((id) => request(app, 'GET', `/v1/status/${id}`)))).reduce((sum, r) => sum + r.body.chunk_count, 0);
+    expect(sample(drained, 'ingestion_chunks_stored_total')).toBe(chunks);
+    expect(sample(drained, 'embedding_batch_duration_seconds_count{provider="hashing"}')).toBeGreaterThanOrEqual(12);
+    expect(sample(drained, 'embedding_batch_errors_total{provider="hashing"}') ?? 0).toBe(0);
+  });
+
+  it('should set security headers, echo a request id, and keep the API docs working', async () => {
+    const response = await app.inject({ method: 'GET', url: '/docs', headers: { 'x-request-id': 'trace-42' } });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['x-request-id']).toBe('trace-42');
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['content-security-policy']).toContain(`style-src 'self' 'unsafe-inline'`);
+    // Served over plain HTTP behind a TLS proxy: upgrading /docs assets to https would break the page.
+    expect(response.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+    const generated = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'bad id with spaces' } });
+    expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describeDatabase('operations: API keys, rate limit, CORS', () => {
+  let database: TestDatabase;
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    database = createTestDatabase();
+    app = await createApp(
+      database.config({
+        API_KEYS: `${KEY_ONE},${KEY_TWO}`,
+        RATE_LIMIT_MAX: '4',
+        RATE_LIMIT_WINDOW_MS: '60000',
+        CORS_ORIGINS: 'https://app.example.com',
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  const search = (headers: Record<string, string>) => request(app, 'POST', '/v1/search', { query: 'anything' }, headers);
+
+  it('should answer 401 without a key and with a wrong key, and 200 with a good one', async () => {
+    const missing = await search({});
+    expect(missing).toMatchObject({ status: 401, body: { statusCode: 401, code: 'UNAUTHORIZED', message: expect.stringContaining('Bearer') } });
+    const wrong = await search(bearer('not-a-configured-key-0000'));
+    expect(wrong).toMatchObject({ status: 401, body: { code: 'UNAUTHORIZED', message: 'The API key is not valid' } });
+    expect((await search(bearer(KEY_ONE))).status).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/metrics', headers: bearer(KEY_ONE) })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+    // Probes and the API docs stay open; unknown paths (and path tricks) do not.
+    expect((await request(app, 'GET', '/health/live')).status).toBe(200);
+    expect((await request(app, 'GET', '/health/ready')).status).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/docs/json' })).statusCode).toBe(200);
+    expect((await request(app, 'GET', '/v1/nothing-here')).status).toBe(401);
+    expect((await request(app, 'GET', '/docs/../v1/status/3f1c6a0e-5b7d-4f43-9c55-0d8f4f2f7a10')).status).toBe(401);
+  });
+
+  it('should answer a burst over the limit with 429 and Retry-After, per key, never on the probes', async () => {
+    // KEY_TWO has its own bucket, untouched by the calls above.
+    for (let n = 0; n < 4; n++) expect((await search(bearer(KEY_TWO))).status).toBe(200);
+    const limited = await search(bearer(KEY_TWO));
+    expect(limited.status).toBe(429);
+    expect(limited.body).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED' });
+    const retryAfter = Number(limited.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    // A key over its limit does not hold back the other key; probes are never limited.
+    expect((await search(bearer(KEY_ONE))).status).toBe(200);
+    for (let n = 0; n < 6; n++) expect((await request(app, 'GET', '/health/live')).status).toBe(200);
+  });
+
+  it('should answer CORS preflights for the configured origin only', async () => {
+    const preflight = (origin: string) =>
+      app.inject({
+        method: 'OPTIONS',
+        url: '/v1/search',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      });
+    const allowed = await preflight('https://app.example.com');
+    expect(allowed.statusCode).toBe(204);
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(String(allowed.headers['access-control-allow-headers'])).toContain('authorization');
+    const other = await preflight('https://evil.example.net');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
