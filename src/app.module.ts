@@ -9,6 +9,7 @@ import { DatabaseModule } from './database/database.module';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { SearchModule } from './search/search.module';
 import { StatusModule } from './status/status.module';
+import { WebModule } from './web/web.module';
 
 /** The whole service. A team adds a capability by adding a module to `imports`. */
 @Module({})
@@ -16,7 +17,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config), ScheduleModule.forRoot(), StatusModule, IngestionModule, SearchModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config), ScheduleModule.forRoot(), StatusModule, IngestionModule, SearchModule, WebModule],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: AppErrorFilter },

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Chunker } from '../chunking/chunker';
 import { SqlEntityManager } from '../database/sql';
 import { Embedder } from '../embedding/embedder';
+import { pageMetadata } from '../extraction/page-metadata';
 import type { ClaimedRequest } from '../status/ingestion-request.repository';
 import { FailureOutcome, StatusService } from '../status/status.service';
 import { ChunkToStore, VectorStore } from '../vector-store/vector-store';
@@ -35,7 +36,9 @@ export class IngestionProcessor {
       for (let from = 0; from < chunks.length; from += EMBED_BATCH) {
         const batch = chunks.slice(from, from + EMBED_BATCH);
         const vectors = await this.embedder.embed(batch.map((c) => c.text));
-        batch.forEach((chunk, i) => toStore.push({ ...chunk, embedding: vectors[i] }));
+        batch.forEach((chunk, i) =>
+          toStore.push({ ...chunk, embedding: vectors[i], metadata: pageMetadata(request.pageStarts, chunk.start, chunk.end) }),
+        );
       }
       await this.em.transactional(async (tx) => {
         await this.vectors.replaceChunks(tx, {

@@ -18,12 +18,16 @@ export class IngestionService {
     private readonly config: AppConfig,
   ) {}
 
-  /** Stores the request as `accepted` and returns at once; the poller does the work. */
-  ingest(dto: IngestRequestDto): Promise<IngestionRequest> {
+  /**
+   * Stores the request as `accepted` and returns at once; the poller does the work. `pageStarts` (from an
+   * uploaded PDF) lets the processor give each chunk its page number.
+   */
+  ingest(dto: IngestRequestDto, extracted: { pageStarts?: number[] } = {}): Promise<IngestionRequest> {
     return this.status.accept({
       text: dto.text,
       sourceMetadata: dto.source_metadata ?? {},
       chunking: this.resolveChunking(dto.chunking),
+      pageStarts: extracted.pageStarts,
     });
   }
 

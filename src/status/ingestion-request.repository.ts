@@ -10,6 +10,7 @@ export interface ClaimedRequest {
   text: string;
   chunking: IngestionRequest['chunking'];
   sourceMetadata: Record<string, unknown>;
+  pageStarts?: number[] | null;
   attempts: number;
   maxAttempts: number;
 }
@@ -19,6 +20,7 @@ interface ClaimedRow {
   text: string;
   chunking: IngestionRequest['chunking'];
   source_metadata: Record<string, unknown>;
+  page_starts: number[] | null;
   attempts: number;
   max_attempts: number;
 }
@@ -54,7 +56,7 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
            order by next_attempt_at
            limit ?
            for update skip locked)
-        returning id, text, chunking, source_metadata, attempts, max_attempts`,
+        returning id, text, chunking, source_metadata, page_starts, attempts, max_attempts`,
       [workerId, leaseMs / 1000, limit],
     );
     return rows.map((r) => ({
@@ -62,6 +64,7 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
       text: r.text,
       chunking: r.chunking,
       sourceMetadata: r.source_metadata,
+      pageStarts: r.page_starts,
       attempts: r.attempts,
       maxAttempts: r.max_attempts,
     }));

@@ -11,6 +11,8 @@ export interface NewIngestion {
   text: string;
   sourceMetadata: Record<string, unknown>;
   chunking: ChunkingOptions;
+  /** Where each page starts in `text`, for a text extracted from a paged document (PDF). */
+  pageStarts?: number[];
 }
 
 /** The outcome of a failed attempt, as decided by retryOrFail. */
@@ -34,6 +36,7 @@ export class StatusService {
       textLength: input.text.length,
       sourceMetadata: input.sourceMetadata,
       chunking: input.chunking,
+      pageStarts: input.pageStarts ?? null,
       attempts: 0,
       maxAttempts: this.config.MAX_ATTEMPTS,
       nextAttemptAt: now,

@@ -21,6 +21,7 @@ interface HitRow {
   start_offset: number;
   end_offset: number;
   source_metadata: Record<string, unknown>;
+  chunk_metadata: Record<string, unknown>;
   created_at: Date | string;
   score: number | string;
 }
@@ -71,11 +72,12 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
         c.end,
         metadata,
         pgvector.toSql(Array.from(c.embedding)),
+        JSON.stringify(c.metadata ?? {}),
       ]);
       await tx.execute(
         `insert into ${this.table} (chunk_id, ingestion_id, chunk_index, chunk_strategy, chunk_text, start_offset,
-                end_offset, source_metadata, embedding)
-         values ${batch.map(() => '(?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::vector)').join(', ')}`,
+                end_offset, source_metadata, embedding, chunk_metadata)
+         values ${batch.map(() => '(?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::vector, ?::jsonb)').join(', ')}`,
         params,
       );
     }
@@ -88,7 +90,7 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
       await tx.execute(`set local hnsw.ef_search = ${Math.max(MIN_EF_SEARCH, topK)}`);
       return tx.execute<HitRow[]>(
         `select chunk_id, ingestion_id, chunk_index, chunk_strategy, chunk_text, start_offset, end_offset,
-                source_metadata, created_at, 1 - (embedding <=> ?::vector) as score
+                source_metadata, chunk_metadata, created_at, 1 - (embedding <=> ?::vector) as score
            from ${this.table}
           ${ingestionId ? 'where ingestion_id = ?' : ''}
           order by embedding <=> ?::vector
@@ -105,6 +107,7 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
       startOffset: r.start_offset,
       endOffset: r.end_offset,
       sourceMetadata: r.source_metadata,
+      chunkMetadata: r.chunk_metadata,
       createdAt: new Date(r.created_at),
       score: Number(r.score),
     }));

@@ -7,6 +7,8 @@ export interface ChunkToStore {
   start: number;
   end: number;
   embedding: Float32Array;
+  /** Stored as chunk_metadata (e.g. the PDF page); `{}` when absent. */
+  metadata?: Record<string, unknown>;
 }
 
 export interface ChunkSet {
@@ -31,6 +33,7 @@ export interface SearchHit {
   startOffset: number;
   endOffset: number;
   sourceMetadata: Record<string, unknown>;
+  chunkMetadata: Record<string, unknown>;
   createdAt: Date;
   /** Cosine similarity, 1 = same direction. */
   score: number;

@@ -8,6 +8,7 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.ValidationFailed:
     case ErrorCode.InvalidId:
     case ErrorCode.InvalidJson:
+    case ErrorCode.EmptyFile:
       return HttpStatus.BAD_REQUEST;
     case ErrorCode.IngestionNotFound:
     case ErrorCode.RouteNotFound:
@@ -16,6 +17,8 @@ export function statusOf(code: ErrorCode): number {
       return HttpStatus.PAYLOAD_TOO_LARGE;
     case ErrorCode.UnsupportedMediaType:
       return HttpStatus.UNSUPPORTED_MEDIA_TYPE;
+    case ErrorCode.UnreadableFile:
+      return HttpStatus.UNPROCESSABLE_ENTITY;
     case ErrorCode.EmbedderFailed:
       return HttpStatus.BAD_GATEWAY;
     case ErrorCode.DatabaseUnavailable:

@@ -7,6 +7,10 @@ export enum ErrorCode {
   RouteNotFound = 'ROUTE_NOT_FOUND',
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
   UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
+  /** An uploaded file with no bytes. */
+  EmptyFile = 'EMPTY_FILE',
+  /** An uploaded file that cannot be decoded or parsed, or holds no text. */
+  UnreadableFile = 'UNREADABLE_FILE',
   EmbedderFailed = 'EMBEDDER_FAILED',
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
   Internal = 'INTERNAL_ERROR',

@@ -11,6 +11,8 @@ export class SearchResultDto {
   @ApiProperty({ description: 'Character offset just past the chunk', example: 52 }) end_offset: number;
   @ApiProperty({ type: 'object', additionalProperties: true, example: { source: 'handbook.md' } })
   source_metadata: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Per-chunk metadata, e.g. the PDF page', example: { page: 3 } })
+  chunk_metadata: Record<string, unknown>;
   @ApiProperty({ description: 'Cosine similarity between query and chunk, -1..1 (higher is closer)', example: 0.83 })
   score: number;
   @ApiProperty({ format: 'date-time' }) created_at: string;
@@ -30,6 +32,7 @@ export function toSearchResult(hit: SearchHit): SearchResultDto {
     start_offset: hit.startOffset,
     end_offset: hit.endOffset,
     source_metadata: hit.sourceMetadata,
+    chunk_metadata: hit.chunkMetadata,
     score: hit.score,
     created_at: hit.createdAt.toISOString(),
   };
