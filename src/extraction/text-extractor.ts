@@ -63,8 +63,10 @@ async function extractPdf(bytes: Buffer): Promise<ExtractedText> {
   try {
     // unpdf is ESM-only; its serverless pdf.js build needs no canvas and no worker. readFile gave this
     // buffer its own memory, so pdf.js may take it over without a copy.
-    const { extractText } = await import('unpdf');
-    pages = (await extractText(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { mergePages: false })).text;
+    const { extractText, getDocumentProxy } = await import('unpdf');
+    // verbosity 0: pdf.js's warnings about damaged files would otherwise go to the console, not the logger.
+    const document = await getDocumentProxy(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { verbosity: 0 });
+    pages = (await extractText(document, { mergePages: false })).text;
   } catch (error) {
     throw new AppError(ErrorCode.UnreadableFile, `The PDF cannot be read: ${error instanceof Error ? error.message : String(error)}`);
   }

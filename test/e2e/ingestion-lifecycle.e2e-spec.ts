@@ -108,7 +108,7 @@ describeDatabase('ingestion lifecycle over HTTP', () => {
     expect(ui.statusCode).toBe(200);
     expect(ui.headers['content-type']).toContain('text/html');
     const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
-    expect(Object.keys(spec.paths).sort()).toEqual(['/v1/ingest', '/v1/ingest/{id}', '/v1/search', '/v1/status/{id}']);
+    expect(Object.keys(spec.paths).sort()).toEqual(['/v1/ingest', '/v1/ingest/file', '/v1/ingest/{id}', '/v1/search', '/v1/status/{id}']);
     expect(Object.keys(spec.paths['/v1/ingest'].post.responses).sort()).toEqual(['202', '400', '413', '415', '500']);
     expect(spec.components.schemas.ErrorResponseDto.required).toEqual(expect.arrayContaining(['statusCode', 'code', 'message']));
     expect(spec.components.schemas.IngestRequestDto.properties.text.example).toEqual(expect.any(String));
