@@ -16,6 +16,7 @@ export class Migration20261125140000_file_pages extends Migration {
 
   override down(): void {
     const s = `"${this.config.get('schema')}"`;
+    // chunk_metadata stays: the chunking migration owns it too, and dropping it would lose its data.
     this.addSql(`alter table ${s}.ingestion_requests drop column if exists page_starts;`);
   }
 }
