@@ -1,10 +1,12 @@
 import { Migration20261125000000_initial } from './Migration20261125000000_initial';
 import { Migration20261125120000_collections_and_keyword_search } from './Migration20261125120000_collections_and_keyword_search';
 import { Migration20261125130000_idempotency_and_documents } from './Migration20261125130000_idempotency_and_documents';
+import { Migration20261125140000_file_pages } from './Migration20261125140000_file_pages';
 
 /** Every migration, oldest first. `npm run migration:create` appends new ones here. */
 export const migrationsList = [
   Migration20261125000000_initial,
   Migration20261125120000_collections_and_keyword_search,
   Migration20261125130000_idempotency_and_documents,
+  Migration20261125140000_file_pages,
 ];

@@ -14,6 +14,7 @@ import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SearchModule } from './search/search.module';
 import { StatusModule } from './status/status.module';
+import { WebModule } from './web/web.module';
 
 /** The whole service. A team adds a capability by adding a module to `imports`. */
 @Module({})
@@ -33,6 +34,7 @@ export class AppModule {
         MetricsModule,
         AuthModule,
         HealthModule,
+        WebModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

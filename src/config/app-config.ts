@@ -82,6 +82,8 @@ export class AppConfig {
 
   /** Largest accepted request body in bytes (413 beyond it). */
   @Transform(toInt) @IsInt() @Min(1024) BODY_LIMIT_BYTES = 10 * 1024 * 1024;
+  /** Largest file accepted by POST /v1/ingest/file in bytes (413 beyond it); it streams to a temporary file. */
+  @Transform(toInt) @IsInt() @Min(1024) FILE_UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024;
 
   /** Log level of the Nest logger. */
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';

@@ -33,7 +33,7 @@ export class IngestionController {
     @IdempotencyKey(IdempotencyKeyPipe) idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<IngestAcceptedResponseDto> {
-    const { request, outcome } = await this.ingestion.ingest(body, idempotencyKey);
+    const { request, outcome } = await this.ingestion.ingest(body, { idempotencyKey });
     if (outcome !== 'created') void reply.status(HttpStatus.OK);
     return toIngestAcceptedResponse(request, outcome);
   }

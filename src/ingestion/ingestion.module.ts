@@ -1,8 +1,14 @@
 import { Module } from '@nestjs/common';
+import { MultipartModule } from '@nestjs/platform-fastify/multipart';
 import { ChunkingModule } from '../chunking/chunking.module';
+import { AppConfig } from '../config/app-config';
 import { EmbeddingModule } from '../embedding/embedding.module';
+import { ExtractionModule } from '../extraction/extraction.module';
 import { StatusModule } from '../status/status.module';
 import { VectorStoreModule } from '../vector-store/vector-store.module';
+import { FileIngestionService } from './file-ingestion.service';
+import { fileUploadOptions } from './file-upload';
+import { IngestionFileController } from './ingestion-file.controller';
 import { IngestionController } from './ingestion.controller';
 import { IngestionPoller } from './ingestion.poller';
 import { IngestionProcessor } from './ingestion.processor';
@@ -10,9 +16,16 @@ import { IngestionService } from './ingestion.service';
 
 /** The ingest API and the background poller that turns accepted requests into stored chunk vectors. */
 @Module({
-  imports: [StatusModule, ChunkingModule, EmbeddingModule, VectorStoreModule],
-  controllers: [IngestionController],
-  providers: [IngestionService, IngestionProcessor, IngestionPoller],
+  imports: [
+    StatusModule,
+    ChunkingModule,
+    EmbeddingModule,
+    VectorStoreModule,
+    ExtractionModule,
+    MultipartModule.registerAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => fileUploadOptions(config.FILE_UPLOAD_LIMIT_BYTES) }),
+  ],
+  controllers: [IngestionController, IngestionFileController],
+  providers: [IngestionService, IngestionProcessor, IngestionPoller, FileIngestionService],
   exports: [IngestionPoller],
 })
 export class IngestionModule {}

@@ -4,6 +4,7 @@ import { isRetryable } from '../common/errors/retryable';
 import { SqlEntityManager } from '../database/sql';
 import { Embedder } from '../embedding/embedder';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
+import { pageMetadata } from '../extraction/page-metadata';
 import type { ClaimedRequest } from '../status/ingestion-request.repository';
 import { FailureOutcome, StatusService } from '../status/status.service';
 import { ChunkToStore, VectorStore } from '../vector-store/vector-store';
@@ -43,7 +44,13 @@ export class IngestionProcessor {
       for (let from = 0; from < chunks.length; from += EMBED_BATCH) {
         const batch = chunks.slice(from, from + EMBED_BATCH);
         const vectors = await this.metrics.timeEmbedding(this.embedder.name, () => this.embedder.embed(batch.map((c) => c.text)));
-        batch.forEach((chunk, i) => toStore.push({ ...chunk, embedding: vectors[i] }));
+        batch.forEach((chunk, i) =>
+          toStore.push({
+            ...chunk,
+            embedding: vectors[i],
+            metadata: { ...chunk.metadata, ...pageMetadata(request.pageStarts, chunk.start, chunk.end) },
+          }),
+        );
       }
       const outcome = await this.em.transactional(async (tx): Promise<'completed' | 'superseded'> => {
         const newer = await this.status.newerCompletedVersion(tx, request);

@@ -20,16 +20,18 @@ export class IngestionService {
 
   /**
    * Stores the request as `accepted` and returns at once; the poller does the work. A repeated Idempotency-Key
-   * or unchanged document returns the existing ingestion instead.
+   * or unchanged document returns the existing ingestion instead. `pageStarts` (from an uploaded PDF) lets the
+   * processor give each chunk its page number.
    */
-  ingest(dto: IngestRequestDto, idempotencyKey?: string): Promise<Submitted> {
+  ingest(dto: IngestRequestDto, options: { idempotencyKey?: string; pageStarts?: number[] } = {}): Promise<Submitted> {
     return this.status.submit({
       text: dto.text,
       sourceMetadata: dto.source_metadata ?? {},
       collection: dto.collection,
       chunking: this.resolveChunking(dto.chunking ?? undefined),
       documentId: dto.document_id ?? undefined,
-      idempotencyKey,
+      idempotencyKey: options.idempotencyKey,
+      pageStarts: options.pageStarts,
     });
   }
 

@@ -19,6 +19,7 @@ export const IngestionRequestSchema = defineEntity({
     collection: p.string().default('default'),
     sourceMetadata: p.json<Record<string, unknown>>(),
     chunking: p.json<ChunkingOptions>(),
+    pageStarts: p.json<number[]>().nullable(),
     attempts: p.integer().default(0),
     maxAttempts: p.integer(),
     nextAttemptAt: p.datetime(),

@@ -11,6 +11,7 @@ export interface ClaimedRequest {
   chunking: IngestionRequest['chunking'];
   collection: string;
   sourceMetadata: Record<string, unknown>;
+  pageStarts?: number[] | null;
   attempts: number;
   maxAttempts: number;
   /** Set when the request is a version of a client document. */
@@ -23,6 +24,7 @@ interface ClaimedRow {
   chunking: IngestionRequest['chunking'];
   collection: string;
   source_metadata: Record<string, unknown>;
+  page_starts: number[] | null;
   attempts: number;
   max_attempts: number;
   document_id: string | null;
@@ -36,6 +38,7 @@ export interface NewRequestRow {
   sourceMetadata: Record<string, unknown>;
   collection: string;
   chunking: IngestionRequest['chunking'];
+  pageStarts: number[] | null;
   maxAttempts: number;
   idempotencyKey: string | null;
   requestHash: string | null;
@@ -83,7 +86,7 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
            order by next_attempt_at
            limit ?
            for update skip locked)
-        returning id, text, chunking, collection, source_metadata, attempts, max_attempts, document_id, document_version`,
+        returning id, text, chunking, collection, source_metadata, page_starts, attempts, max_attempts, document_id, document_version`,
       [workerId, leaseMs / 1000, limit],
     );
     return rows.map((r) => ({
@@ -92,6 +95,7 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
       chunking: r.chunking,
       collection: r.collection,
       sourceMetadata: r.source_metadata,
+      pageStarts: r.page_starts,
       attempts: r.attempts,
       maxAttempts: r.max_attempts,
       ...(r.document_id !== null && r.document_version !== null ? { document: { id: r.document_id, version: r.document_version } } : {}),
@@ -105,9 +109,10 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
    */
   async insertAccepted(tx: SqlEntityManager, row: NewRequestRow): Promise<Date | undefined> {
     const [inserted] = await tx.execute<{ created_at: Date | string }[]>(
-      `insert into ${this.table} (id, status, text, text_length, source_metadata, collection, chunking, attempts, max_attempts,
-              next_attempt_at, created_at, updated_at, idempotency_key, request_hash, document_id, document_version, content_hash)
-       values (?, 'accepted', ?, ?, ?::jsonb, ?, ?::jsonb, 0, ?, now(), now(), now(), ?, ?, ?, ?, ?)
+      `insert into ${this.table} (id, status, text, text_length, source_metadata, collection, chunking, page_starts, attempts,
+              max_attempts, next_attempt_at, created_at, updated_at, idempotency_key, request_hash, document_id, document_version,
+              content_hash)
+       values (?, 'accepted', ?, ?, ?::jsonb, ?, ?::jsonb, ?::jsonb, 0, ?, now(), now(), now(), ?, ?, ?, ?, ?)
        on conflict (idempotency_key) do nothing
        returning created_at`,
       [
@@ -117,6 +122,7 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
         JSON.stringify(row.sourceMetadata),
         row.collection,
         JSON.stringify(row.chunking),
+        row.pageStarts ? JSON.stringify(row.pageStarts) : null,
         row.maxAttempts,
         row.idempotencyKey,
         row.requestHash,

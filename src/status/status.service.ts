@@ -13,6 +13,8 @@ export interface NewIngestion {
   text: string;
   sourceMetadata: Record<string, unknown>;
   chunking: ChunkingOptions;
+  /** Where each page starts in `text`, for a text extracted from a paged document (PDF). */
+  pageStarts?: number[];
   /** Defaults to the `default` collection. */
   collection?: string;
   /** The client's own id for the document: a new submission is a new version of it. */
@@ -74,6 +76,7 @@ export class StatusService {
         sourceMetadata: input.sourceMetadata,
         collection,
         chunking: input.chunking,
+        pageStarts: input.pageStarts ?? null,
         maxAttempts: this.config.MAX_ATTEMPTS,
         idempotencyKey: input.idempotencyKey ?? null,
         requestHash: input.idempotencyKey ? requestHash : null,

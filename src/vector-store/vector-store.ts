@@ -8,7 +8,7 @@ export interface ChunkToStore {
   end: number;
   embedding: Float32Array;
   tokenCount?: number;
-  /** Per-chunk metadata (the markdown heading path…), returned by search as `chunk_metadata`. */
+  /** Per-chunk metadata (the markdown heading path, the PDF page…), returned by search as `chunk_metadata`. */
   metadata?: Record<string, unknown>;
 }
 

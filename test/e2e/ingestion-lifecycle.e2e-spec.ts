@@ -117,6 +117,7 @@ describeDatabase('ingestion lifecycle over HTTP', () => {
         '/health/ready',
         '/metrics',
         '/v1/ingest',
+        '/v1/ingest/file',
         '/v1/ingest/{id}',
         '/v1/search',
         '/v1/status/{id}',

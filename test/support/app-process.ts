@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { AppConfig } from '../../src/config/app-config';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 
@@ -14,6 +15,13 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** The environment that points a child process at a test database's config (its schema, or its PGlite folder). */
+export function databaseEnv(config: AppConfig): Record<string, string> {
+  return config.DATABASE_URL
+    ? { DATABASE_URL: config.DATABASE_URL, DB_SCHEMA: config.DB_SCHEMA, MIGRATIONS_RUN_ON_BOOT: 'true' }
+    : { DATA_DIR: config.DATA_DIR };
 }
 
 /** The built service (`npm run build` output) running as a real child process, as `npm start` runs it. */

@@ -10,6 +10,7 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.InvalidId:
     case ErrorCode.InvalidJson:
     case ErrorCode.InvalidUrl:
+    case ErrorCode.EmptyFile:
       return HttpStatus.BAD_REQUEST;
     case ErrorCode.IngestionNotFound:
     case ErrorCode.RouteNotFound:
@@ -20,6 +21,8 @@ export function statusOf(code: ErrorCode): number {
       return HttpStatus.UNSUPPORTED_MEDIA_TYPE;
     case ErrorCode.IdempotencyKeyReused:
       return HttpStatus.CONFLICT;
+    case ErrorCode.UnreadableFile:
+      return HttpStatus.UNPROCESSABLE_ENTITY;
     case ErrorCode.EmbedderFailed:
       return HttpStatus.BAD_GATEWAY;
     case ErrorCode.DatabaseUnavailable:

@@ -9,6 +9,10 @@ export enum ErrorCode {
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
   UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
   IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
+  /** An uploaded file with no bytes. */
+  EmptyFile = 'EMPTY_FILE',
+  /** An uploaded file that cannot be decoded or parsed, or holds no text. */
+  UnreadableFile = 'UNREADABLE_FILE',
   EmbedderFailed = 'EMBEDDER_FAILED',
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
   Unauthorized = 'UNAUTHORIZED',

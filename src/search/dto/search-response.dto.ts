@@ -20,7 +20,7 @@ export class SearchResultDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    description: 'What the chunker recorded: heading_path for markdown chunks',
+    description: 'What the chunker and the extractor recorded: heading_path for markdown chunks, page (and page_end) for PDF pages',
     example: { heading_path: ['Guide', 'Install'] },
   })
   chunk_metadata: Record<string, unknown>;

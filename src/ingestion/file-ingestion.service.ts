@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { AppError, ErrorCode } from '../common/errors/app-error';
+import { createValidationPipe } from '../common/validation.pipe';
+import { CONTENT_TYPES, detectFileKind } from '../extraction/file-kind';
+import { TextExtractor } from '../extraction/text-extractor';
+import type { Submitted } from '../status/status.service';
+import type { IngestFileFieldsDto } from './dto/ingest-file-fields.dto';
+import { IngestRequestDto } from './dto/ingest-request.dto';
+import { FILE_FIELD, StoredUpload } from './file-upload';
+import { IngestionService } from './ingestion.service';
+
+/** Turns an uploaded file into an ingestion request: extract its text, describe the file, accept it. */
+@Injectable()
+export class FileIngestionService {
+  /** The same pipe that validates `POST /v1/ingest`, so a file's text meets exactly the same rules. */
+  private readonly validation = createValidationPipe();
+
+  constructor(
+    private readonly extractor: TextExtractor,
+    private readonly ingestion: IngestionService,
+  ) {}
+
+  async ingest(file: StoredUpload | undefined, fields: IngestFileFieldsDto): Promise<Submitted> {
+    if (!file) {
+      throw new AppError(ErrorCode.ValidationFailed, 'Request body is invalid', [
+        { field: FILE_FIELD, messages: [`a "${FILE_FIELD}" part holding the document is required (multipart/form-data)`] },
+      ]);
+    }
+    try {
+      if (file.size === 0) throw new AppError(ErrorCode.EmptyFile, `The file "${file.originalname}" is empty`);
+      // The storage engine's filter let only supported kinds through.
+      const kind = detectFileKind(file.originalname, file.mimetype)!;
+      const sha256 = await hashFile(file.path);
+      const { text, pageStarts } = await this.extractor.extract(file.path, kind);
+      const dto: IngestRequestDto = await this.validation.transform(
+        {
+          text,
+          source_metadata: {
+            source: file.originalname,
+            ...fields.source_metadata,
+            file_name: file.originalname,
+            content_type: CONTENT_TYPES[kind],
+            size_bytes: file.size,
+            sha256,
+            ...(pageStarts ? { page_count: pageStarts.length } : {}),
+          },
+          chunking: chunkingOf(fields),
+        },
+        { type: 'body', metatype: IngestRequestDto },
+      );
+      return await this.ingestion.ingest(dto, { pageStarts });
+    } finally {
+      await rm(file.path, { force: true });
+    }
+  }
+}
+
+function chunkingOf({ chunking_strategy, chunk_size, chunk_overlap }: IngestFileFieldsDto): IngestRequestDto['chunking'] {
+  const chunking = Object.fromEntries(
+    Object.entries({ strategy: chunking_strategy, chunk_size, chunk_overlap }).filter(([, value]) => value !== undefined),
+  );
+  return Object.keys(chunking).length > 0 ? chunking : undefined;
+}
+
+/** SHA-256 of the stored file, read as a stream so a large file is never in memory for it. */
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
+}

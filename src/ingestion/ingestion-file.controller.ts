@@ -1,0 +1,35 @@
+import { Body, Controller, HttpCode, HttpStatus, Post, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-fastify/multipart';
+import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../common/api-error-responses.decorator';
+import { ErrorResponseDto } from '../common/errors/error-response.dto';
+import { IngestAcceptedResponseDto, toIngestAcceptedResponse } from './dto/ingest-accepted-response.dto';
+import { INGEST_FILE_FORM_SCHEMA, IngestFileFieldsDto } from './dto/ingest-file-fields.dto';
+import { FileIngestionService } from './file-ingestion.service';
+import { FILE_FIELD, type StoredUpload } from './file-upload';
+
+@ApiTags('ingest')
+@Controller('v1/ingest')
+export class IngestionFileController {
+  constructor(private readonly files: FileIngestionService) {}
+
+  @Post('file')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @UseInterceptors(FileInterceptor(FILE_FIELD))
+  @ApiOperation({
+    summary: 'Upload a document (.txt, .md, .html, .pdf) for ingestion; its text is extracted and processed like POST /v1/ingest',
+    description:
+      'The file streams to a temporary file. source_metadata records its name, content type, size and SHA-256; ' +
+      'PDF chunks carry their page number in chunk metadata. HTML loses scripts, styles, navigation, headers and footers.',
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ schema: INGEST_FILE_FORM_SCHEMA })
+  @ApiResponse({ status: 202, type: IngestAcceptedResponseDto, description: 'Stored durably; poll status_url' })
+  @ApiErrorResponses(400, 413)
+  @ApiResponse({ status: 415, type: ErrorResponseDto, description: 'Not a supported file type (UNSUPPORTED_MEDIA_TYPE); nothing is written' })
+  @ApiResponse({ status: 422, type: ErrorResponseDto, description: 'The file cannot be read or holds no text (UNREADABLE_FILE); nothing is written' })
+  async ingestFile(@UploadedFile() file: StoredUpload | undefined, @Body() fields: IngestFileFieldsDto): Promise<IngestAcceptedResponseDto> {
+    const { request, outcome } = await this.files.ingest(file, fields);
+    return toIngestAcceptedResponse(request, outcome);
+  }
+}
