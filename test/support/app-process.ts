@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { AppConfig } from '../../src/config/app-config';
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+/** The built entry point; tests and the bench run from the repository root. */
+const MAIN = join(process.cwd(), 'dist', 'src', 'main.js');
 
 /** A free TCP port on loopback. */
 export function freePort(): Promise<number> {

@@ -1,0 +1,381 @@
+import 'reflect-metadata';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { Pool } from 'pg';
+import { loadConfig } from '../src/config/app-config';
+import { HashingEmbedder } from '../src/embedding/hashing.embedder';
+import { AppProcess } from '../test/support/app-process';
+import { Corpus } from './corpus';
+import { createPool, pgvectorVersion, recreateSchema, serverVersion } from './lib/database';
+import { LangchainPeer } from './lib/langchain-peer';
+import { RawCopy } from './lib/raw-copy';
+import { ChunkRow, CHUNKING, copyText, prepareRows, vectorLiteral } from './lib/rows';
+import { inParallel, latencySummary, round, timed } from './lib/stats';
+import { from as copyFrom } from 'pg-copy-streams';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+interface Size {
+  name: string;
+  documents: number;
+  documentChars: number;
+  topics: number;
+  searchScales: number[];
+  queries: number;
+  scaleBatchDocuments: number;
+}
+
+const SIZES: Record<string, Size> = {
+  smoke: { name: 'smoke', documents: 40, documentChars: 5000, topics: 20, searchScales: [1000, 3000], queries: 20, scaleBatchDocuments: 10 },
+  full: { name: 'full', documents: 2000, documentChars: 5000, topics: 300, searchScales: [10_000, 100_000], queries: 500, scaleBatchDocuments: 200 },
+};
+
+const SEED = 20261125;
+const SERVICE_SCHEMA = 'bench_service';
+const SEARCH_SCHEMA = 'bench_search';
+const PEER_SCHEMA = 'bench_peer';
+const TOP_K = 10;
+
+type Figures = Record<string, unknown>;
+
+async function main(): Promise<void> {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('Set DATABASE_URL to a PostgreSQL with pgvector (the bench creates and drops bench_* schemas there).');
+  const size = SIZES[process.env.BENCH_SIZE ?? 'full'] ?? SIZES.full;
+  if (process.env.BENCH_LARGE === '1') size.searchScales.push(1_000_000);
+  const pool = createPool(url, { maintenanceWorkMem: '1GB' });
+  const embedder = new HashingEmbedder(loadConfig({}));
+  const corpus = new Corpus({ seed: SEED, topics: size.topics });
+  const figures: Figures = {};
+  try {
+    figures.environment = await environment(pool, size);
+    log(`corpus: ${size.documents} documents of ~${size.documentChars} characters (seed ${SEED})`);
+    const documents = corpus.documents(size.documents, size.documentChars).map((d) => d.text);
+    const rows = prepareRows(documents, embedder);
+    figures.corpus = { documents: documents.length, bytes: documents.reduce((n, d) => n + Buffer.byteLength(d), 0), chunks: rows.length };
+
+    figures.embedder = measureEmbedder(embedder, rows);
+    figures.stages = measureStages(documents, embedder);
+    figures.ingest = await measureIngest(url, pool, documents, rows, embedder);
+    figures.search = await measureSearch(url, pool, corpus, embedder, size);
+  } finally {
+    await pool.end();
+  }
+  report(figures);
+}
+
+function log(message: string): void {
+  console.log(`[bench] ${message}`);
+}
+
+async function environment(pool: Pool, size: Size): Promise<Figures> {
+  return {
+    date: new Date().toISOString(),
+    size: size.name,
+    cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+    memoryGiB: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+    postgres: await serverVersion(pool),
+    pgvector: await pgvectorVersion(pool),
+  };
+}
+
+/** The built-in embedder alone, on one core (this process's thread). */
+function measureEmbedder(embedder: HashingEmbedder, rows: ChunkRow[]): Figures {
+  const texts = rows.map((r) => r.text);
+  const started = process.hrtime.bigint();
+  for (const text of texts) embedder.embedOne(text);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const averageChars = texts.reduce((n, t) => n + t.length, 0) / texts.length;
+  log(`embedder: ${round(texts.length / seconds, 0)} chunks/s of ${round(averageChars, 0)} characters`);
+  return { chunksPerSecond: round(texts.length / seconds, 0), averageChunkChars: round(averageChars, 0) };
+}
+
+/** Chunking and embedding of the whole corpus, each alone, in-process: the CPU share of the ingest path. */
+function measureStages(documents: string[], embedder: HashingEmbedder): Figures {
+  const chunkStarted = process.hrtime.bigint();
+  const chunks = prepareRows(documents, { embedOne: () => new Float32Array(0) } as unknown as HashingEmbedder);
+  const chunkSeconds = Number(process.hrtime.bigint() - chunkStarted) / 1e9;
+  const embedStarted = process.hrtime.bigint();
+  for (const c of chunks) embedder.embedOne(c.text);
+  const embedSeconds = Number(process.hrtime.bigint() - embedStarted) / 1e9;
+  return { chunkSeconds: round(chunkSeconds, 3), embedSeconds: round(embedSeconds, 3) };
+}
+
+/** Starts the built service on `schema` (migrations applied at boot). */
+async function startService(url: string, schema: string, extra: Record<string, string> = {}): Promise<AppProcess> {
+  const app = await AppProcess.start({
+    DATABASE_URL: url,
+    DB_SCHEMA: schema,
+    MIGRATIONS_RUN_ON_BOOT: 'true',
+    POLL_INTERVAL_MS: '20',
+    LOG_LEVEL: 'warn',
+    ...extra,
+  });
+  return app.ready(60_000);
+}
+
+/**
+ * Ingest, end to end: every document POSTed through the HTTP API until all are `completed`, while a client
+ * measures GET /v1/status latency; then the same rows through raw COPY and LangChain, with the HNSW index
+ * present during the load (steady state) and built after it (bulk load).
+ */
+async function measureIngest(url: string, pool: Pool, documents: string[], rows: ChunkRow[], embedder: HashingEmbedder): Promise<Figures> {
+  await pool.query(`drop schema if exists "${SERVICE_SCHEMA}" cascade`);
+  const app = await startService(url, SERVICE_SCHEMA);
+  let service: Figures;
+  try {
+    service = await ingestThroughApi(app, pool, SERVICE_SCHEMA, documents);
+  } finally {
+    await app.stop();
+  }
+  log(`service: ${service.chunks} chunks in ${service.seconds} s = ${service.chunksPerSecond} chunks/s`);
+
+  await recreateSchema(pool, PEER_SCHEMA);
+  const serviceTable = `"${SERVICE_SCHEMA}".chunk_vectors`;
+  const raw = new RawCopy(pool, serviceTable, `${PEER_SCHEMA}.raw_chunks`);
+  await raw.create(true);
+  const rawIndexed = await timed(() => raw.load(rows));
+  log(`raw COPY into indexed table: ${round(rows.length / rawIndexed.seconds, 0)} chunks/s`);
+  await raw.create(false);
+  const rawLoad = await timed(() => raw.load(rows));
+  const rawIndex = await timed(() => raw.createVectorIndex());
+  log(`raw COPY then CREATE INDEX: ${round(rawLoad.seconds + rawIndex.seconds, 2)} s`);
+
+  const peer = new LangchainPeer(pool, embedder, PEER_SCHEMA, 'langchain_chunks');
+  await peer.create(true);
+  const peerIndexed = await timed(() => peer.ingest(documents));
+  log(`LangChain into indexed table: ${round(peerIndexed.result / peerIndexed.seconds, 0)} chunks/s`);
+  await peer.create(false);
+  const peerLoad = await timed(() => peer.ingest(documents));
+  const peerIndex = await timed(() => peer.createVectorIndex());
+  log(`LangChain load then index: ${round(peerLoad.seconds + peerIndex.seconds, 2)} s`);
+
+  return {
+    service,
+    rawCopy: {
+      indexedChunksPerSecond: round(rows.length / rawIndexed.seconds, 0),
+      bulkLoadSeconds: round(rawLoad.seconds, 2),
+      bulkIndexSeconds: round(rawIndex.seconds, 2),
+    },
+    langchain: {
+      chunks: peerIndexed.result,
+      indexedChunksPerSecond: round(peerIndexed.result / peerIndexed.seconds, 0),
+      bulkLoadSeconds: round(peerLoad.seconds, 2),
+      bulkIndexSeconds: round(peerIndex.seconds, 2),
+    },
+  };
+}
+
+/** POSTs `documents` (16 in flight) and waits until all are completed; samples status latency meanwhile. */
+async function ingestThroughApi(app: AppProcess, pool: Pool, schema: string, documents: string[]): Promise<Figures> {
+  const ids: string[] = [];
+  const statusLatencies: number[] = [];
+  let done = false;
+  const started = process.hrtime.bigint();
+  const sampler = (async () => {
+    while (!done) {
+      const id = ids[Math.floor(Math.random() * ids.length)];
+      if (id) {
+        const t = process.hrtime.bigint();
+        await app.json('GET', `/v1/status/${id}`);
+        statusLatencies.push(Number(process.hrtime.bigint() - t) / 1e6);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  await inParallel(documents, 16, async (text) => {
+    const response = await app.json('POST', '/v1/ingest', { text, chunking: CHUNKING });
+    if (response.status !== 202) throw new Error(`ingest answered ${response.status}: ${JSON.stringify(response.body)}`);
+    ids.push(response.body.id);
+  });
+  const postedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  let counts = { completed: 0, failed: 0, chunks: 0 };
+  while (counts.completed + counts.failed < documents.length) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const { rows } = await pool.query(
+      `select count(*) filter (where status = 'completed')::int as completed, count(*) filter (where status = 'failed')::int as failed,
+              coalesce(sum(chunk_count), 0)::int as chunks
+         from "${schema}".ingestion_requests where id = any($1::uuid[])`,
+      [ids],
+    );
+    counts = rows[0];
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  done = true;
+  await sampler;
+  if (counts.failed > 0) throw new Error(`${counts.failed} ingestions failed`);
+  return {
+    documents: documents.length,
+    chunks: counts.chunks,
+    seconds: round(seconds, 2),
+    postedSeconds: round(postedSeconds, 2),
+    chunksPerSecond: round(counts.chunks / seconds, 0),
+    documentsPerSecond: round(documents.length / seconds, 1),
+    statusLatencyMs: mapValues(latencySummary(statusLatencies), (v) => round(v, 1)),
+  };
+}
+
+/**
+ * Search at each scale: chunks are loaded straight into the service's tables (COPY, index rebuilt), then
+ * queries go over HTTP, through LangChain's similaritySearch on its own table holding the same chunks, and
+ * as raw SQL on one connection; recall@10 of the HNSW answers against an exact scan.
+ */
+async function measureSearch(url: string, pool: Pool, corpus: Corpus, embedder: HashingEmbedder, size: Size): Promise<Figures> {
+  await pool.query(`drop schema if exists "${SEARCH_SCHEMA}" cascade`);
+  const app = await startService(url, SEARCH_SCHEMA);
+  const results: Figures[] = [];
+  try {
+    const queries = Array.from({ length: size.queries }, () => corpus.query(corpus.randomTopic()));
+    const queryVectors = queries.map((q) => embedder.embedOne(q));
+    let loaded = 0;
+    for (const scale of size.searchScales) {
+      const more: string[] = [];
+      let chunks = 0;
+      while (loaded + chunks < scale) {
+        const text = corpus.document(corpus.randomTopic(), size.documentChars);
+        more.push(text);
+        chunks += Math.max(1, Math.ceil((text.length - CHUNKING.chunk_overlap) / (CHUNKING.chunk_size - CHUNKING.chunk_overlap)));
+      }
+      const newRows = prepareRows(more, embedder);
+      const load = await timed(() => seedServiceTables(pool, SEARCH_SCHEMA, newRows));
+      loaded += newRows.length;
+      log(`search corpus: ${loaded} chunks (load + index rebuild ${round(load.seconds, 1)} s)`);
+
+      const http = await timeQueries(queries, async (q) => {
+        const response = await app.json('POST', '/v1/search', { query: q, top_k: TOP_K });
+        if (response.status !== 200 || response.body.results.length !== TOP_K) throw new Error(`search answered ${response.status}`);
+      });
+      const raw = await rawSqlSearch(pool, SEARCH_SCHEMA, queryVectors);
+      const ingestBatch = await ingestThroughApi(app, pool, SEARCH_SCHEMA, corpus.documents(size.scaleBatchDocuments, size.documentChars).map((d) => d.text));
+      loaded += Number(ingestBatch.chunks);
+
+      const peer = new LangchainPeer(pool, embedder, PEER_SCHEMA, 'langchain_search');
+      await peer.create(false);
+      const allRows = await readServiceRows(pool, SEARCH_SCHEMA);
+      await peer.addRows(allRows);
+      await peer.createVectorIndex();
+      const langchain = await timeQueries(queries, async (q) => {
+        if ((await peer.search(q, TOP_K)) !== TOP_K) throw new Error('LangChain returned too few results');
+      });
+      log(`at ${loaded} chunks: HTTP p50 ${round(http.p50, 2)} ms, raw SQL p50 ${round(raw.latency.p50, 2)} ms, LangChain p50 ${round(langchain.p50, 2)} ms, recall@10 ${raw.recall}`);
+      results.push({
+        chunks: loaded,
+        httpMs: mapValues(http, (v) => round(v, 2)),
+        rawSqlMs: mapValues(raw.latency, (v) => round(v, 2)),
+        langchainMs: mapValues(langchain, (v) => round(v, 2)),
+        recallAt10: raw.recall,
+        ingestChunksPerSecond: ingestBatch.chunksPerSecond,
+      });
+    }
+  } finally {
+    await app.stop();
+  }
+  return { scales: results };
+}
+
+async function timeQueries(queries: string[], run: (q: string) => Promise<void>): Promise<{ p50: number; p95: number; p99: number }> {
+  for (const q of queries.slice(0, 10)) await run(q); // warm-up
+  const latencies: number[] = [];
+  for (const q of queries) {
+    const t = process.hrtime.bigint();
+    await run(q);
+    latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return latencySummary(latencies);
+}
+
+/** The store's own query on one connection, timed; and recall@10 against an exact (sequential) scan. */
+async function rawSqlSearch(pool: Pool, schema: string, vectors: Float32Array[]): Promise<{ latency: { p50: number; p95: number; p99: number }; recall: number }> {
+  const client = await pool.connect();
+  try {
+    const sql = `select chunk_id, embedding <=> $1::vector as distance from "${schema}".chunk_vectors order by embedding <=> $1::vector limit ${TOP_K}`;
+    const latencies: number[] = [];
+    let hits = 0;
+    for (const [i, vector] of vectors.entries()) {
+      const literal = vectorLiteral(vector);
+      const t = process.hrtime.bigint();
+      const approximate = await client.query<{ chunk_id: string; distance: number }>(sql, [literal]);
+      if (i >= 0) latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
+      await client.query('begin');
+      await client.query('set local enable_indexscan = off');
+      const exact = await client.query<{ chunk_id: string; distance: number }>(sql, [literal]);
+      await client.query('commit');
+      // A hit is any answer no farther than the 10th exact one: ties at the boundary are interchangeable.
+      const boundary = exact.rows[exact.rows.length - 1].distance + 1e-9;
+      hits += approximate.rows.filter((r) => r.distance <= boundary).length;
+    }
+    return { latency: latencySummary(latencies), recall: round(hits / (vectors.length * TOP_K), 3) };
+  } finally {
+    client.release();
+  }
+}
+
+/** Appends chunk rows (and their completed request rows) to the service's tables, rebuilding the HNSW index. */
+async function seedServiceTables(pool: Pool, schema: string, rows: ChunkRow[]): Promise<void> {
+  const client = await pool.connect();
+  try {
+    const { rows: indexes } = await client.query<{ indexname: string; indexdef: string }>(
+      `select indexname, indexdef from pg_indexes where schemaname = $1 and tablename = 'chunk_vectors' and indexdef like '%hnsw%'`,
+      [schema],
+    );
+    for (const index of indexes) await client.query(`drop index "${schema}"."${index.indexname}"`);
+    const requests = new Map<string, number>();
+    for (const r of rows) requests.set(r.ingestionId, (requests.get(r.ingestionId) ?? 0) + 1);
+    await pipeline(
+      Readable.from(
+        (function* () {
+          for (const [id, count] of requests) {
+            yield `${id}\tcompleted\t(seeded by the bench)\t20\t{}\t{"strategy":"fixed","chunk_size":1000,"chunk_overlap":200}\t1\t3\t${count}\n`;
+          }
+        })(),
+      ),
+      client.query(copyFrom(`copy "${schema}".ingestion_requests (id, status, text, text_length, source_metadata, chunking, attempts, max_attempts, chunk_count) from stdin`)),
+    );
+    await pipeline(
+      Readable.from(
+        (function* () {
+          for (const r of rows) {
+            yield `${r.chunkId}\t${r.ingestionId}\t${r.index}\tfixed\t${copyText(r.text)}\t${r.start}\t${r.end}\t{}\t${vectorLiteral(r.embedding)}\n`;
+          }
+        })(),
+      ),
+      client.query(copyFrom(`copy "${schema}".chunk_vectors (chunk_id, ingestion_id, chunk_index, chunk_strategy, chunk_text, start_offset, end_offset, source_metadata, embedding) from stdin`)),
+    );
+    for (const index of indexes) await client.query(index.indexdef);
+    await client.query(`analyze "${schema}".chunk_vectors`);
+  } finally {
+    client.release();
+  }
+}
+
+async function readServiceRows(pool: Pool, schema: string): Promise<ChunkRow[]> {
+  const { rows } = await pool.query<{ chunk_text: string; embedding: string }>(`select chunk_text, embedding::text from "${schema}".chunk_vectors`);
+  return rows.map((r) => ({
+    chunkId: '',
+    ingestionId: '',
+    index: 0,
+    text: r.chunk_text,
+    start: 0,
+    end: 0,
+    embedding: Float32Array.from(JSON.parse(r.embedding) as number[]),
+  }));
+}
+
+function mapValues<T extends Record<string, number>>(values: T, fn: (v: number) => number): T {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, fn(v)])) as T;
+}
+
+function report(figures: Figures): void {
+  const dir = join(process.cwd(), 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${new Date().toISOString().slice(0, 10)}${(figures.environment as Figures).size === 'smoke' ? '-smoke' : ''}.json`);
+  writeFileSync(file, `${JSON.stringify(figures, null, 2)}\n`);
+  console.log(`\n${JSON.stringify(figures, null, 2)}\n\nwritten to ${file}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
