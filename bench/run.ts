@@ -11,6 +11,7 @@ import { createPool, pgvectorVersion, recreateSchema, serverVersion } from './li
 import { LangchainPeer } from './lib/langchain-peer';
 import { RawCopy } from './lib/raw-copy';
 import { ChunkRow, CHUNKING, copyText, prepareRows, vectorLiteral } from './lib/rows';
+import { formatTable, tableOf } from './lib/report';
 import { inParallel, latencySummary, round, timed } from './lib/stats';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
@@ -143,13 +144,16 @@ async function measureIngest(url: string, pool: Pool, documents: string[], rows:
   const rawIndex = await timed(() => raw.createVectorIndex());
   log(`raw COPY then CREATE INDEX: ${round(rawLoad.seconds + rawIndex.seconds, 2)} s`);
 
-  const peer = new LangchainPeer(pool, embedder, PEER_SCHEMA, 'langchain_chunks');
-  await peer.create(true);
-  const peerIndexed = await timed(() => peer.ingest(documents));
+  const steadyPeer = new LangchainPeer(url, embedder, PEER_SCHEMA, 'langchain_chunks');
+  await steadyPeer.create(true);
+  const peerIndexed = await timed(() => steadyPeer.ingest(documents));
+  await steadyPeer.close();
   log(`LangChain into indexed table: ${round(peerIndexed.result / peerIndexed.seconds, 0)} chunks/s`);
-  await peer.create(false);
-  const peerLoad = await timed(() => peer.ingest(documents));
-  const peerIndex = await timed(() => peer.createVectorIndex());
+  const bulkPeer = new LangchainPeer(url, embedder, PEER_SCHEMA, 'langchain_chunks');
+  await bulkPeer.create(false);
+  const peerLoad = await timed(() => bulkPeer.ingest(documents));
+  const peerIndex = await timed(() => bulkPeer.createVectorIndex());
+  await bulkPeer.close();
   log(`LangChain load then index: ${round(peerLoad.seconds + peerIndex.seconds, 2)} s`);
 
   return {
@@ -251,14 +255,14 @@ async function measureSearch(url: string, pool: Pool, corpus: Corpus, embedder: 
       const ingestBatch = await ingestThroughApi(app, pool, SEARCH_SCHEMA, corpus.documents(size.scaleBatchDocuments, size.documentChars).map((d) => d.text));
       loaded += Number(ingestBatch.chunks);
 
-      const peer = new LangchainPeer(pool, embedder, PEER_SCHEMA, 'langchain_search');
+      const peer = new LangchainPeer(url, embedder, PEER_SCHEMA, 'langchain_search');
       await peer.create(false);
-      const allRows = await readServiceRows(pool, SEARCH_SCHEMA);
-      await peer.addRows(allRows);
+      await peer.addRows(await readServiceRows(pool, SEARCH_SCHEMA));
       await peer.createVectorIndex();
       const langchain = await timeQueries(queries, async (q) => {
         if ((await peer.search(q, TOP_K)) !== TOP_K) throw new Error('LangChain returned too few results');
       });
+      await peer.close();
       log(`at ${loaded} chunks: HTTP p50 ${round(http.p50, 2)} ms, raw SQL p50 ${round(raw.latency.p50, 2)} ms, LangChain p50 ${round(langchain.p50, 2)} ms, recall@10 ${raw.recall}`);
       results.push({
         chunks: loaded,
@@ -372,7 +376,10 @@ function report(figures: Figures): void {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${new Date().toISOString().slice(0, 10)}${(figures.environment as Figures).size === 'smoke' ? '-smoke' : ''}.json`);
   writeFileSync(file, `${JSON.stringify(figures, null, 2)}\n`);
-  console.log(`\n${JSON.stringify(figures, null, 2)}\n\nwritten to ${file}`);
+  const env = figures.environment as Figures;
+  console.log(`\n${env.size} run, ${env.date}: ${env.cpu}, ${env.memoryGiB} GiB, Node ${env.node}, PostgreSQL ${env.postgres}, pgvector ${env.pgvector}\n`);
+  console.log(formatTable(tableOf(figures)));
+  console.log(`\nall figures: ${file}`);
 }
 
 main().catch((error: unknown) => {

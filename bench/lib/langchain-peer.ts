@@ -3,6 +3,7 @@ import { Document } from '@langchain/core/documents';
 import { PGVectorStore } from '@langchain/community/vectorstores/pgvector';
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import type { Pool } from 'pg';
+import { createPool } from './database';
 import type { HashingEmbedder } from '../../src/embedding/hashing.embedder';
 import { CHUNKING, ChunkRow } from './rows';
 
@@ -21,17 +22,24 @@ class HashingEmbeddings extends Embeddings {
   }
 }
 
-/** The peer: LangChain.js's recursive splitter and its pgvector store, in a table of its own. */
+/**
+ * The peer: LangChain.js's recursive splitter and its pgvector store, in a table of its own. The store holds
+ * one pool client for its lifetime and ends its pool on end(), so each peer gets a pool of its own.
+ */
 export class LangchainPeer {
   private store!: PGVectorStore;
+  private readonly pool: Pool;
 
   constructor(
-    private readonly pool: Pool,
+    url: string,
     private readonly embedder: HashingEmbedder,
     private readonly schema: string,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.pool = createPool(url, { maintenanceWorkMem: '1GB' });
+  }
 
+  /** (Re)creates its table; call once per peer. */
   async create(withVectorIndex: boolean): Promise<void> {
     await this.pool.query(`drop table if exists "${this.schema}"."${this.tableName}"`);
     this.store = await PGVectorStore.initialize(new HashingEmbeddings(this.embedder), {
@@ -66,5 +74,10 @@ export class LangchainPeer {
 
   async search(query: string, k: number): Promise<number> {
     return (await this.store.similaritySearch(query, k)).length;
+  }
+
+  /** Releases the store's client and ends the pool. */
+  close(): Promise<void> {
+    return this.store.end();
   }
 }

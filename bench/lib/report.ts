@@ -1,0 +1,56 @@
+/** One line of the bench's table: a measured figure, the target it is held to (if any) and whether it holds. */
+interface Row {
+  figure: string;
+  value: string;
+  target: string;
+  holds: string;
+}
+
+const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+/** Builds the table from the figures run.ts collected (the same object that goes to bench/results/*.json). */
+export function tableOf(f: any): Row[] {
+  const rows: Row[] = [];
+  const add = (figure: string, value: string, target = '', holds?: boolean) =>
+    rows.push({ figure, value, target, holds: holds === undefined ? '' : holds ? 'yes' : 'NO' });
+  const { service, rawCopy, langchain } = f.ingest;
+
+  add('embedder alone, one core (chunks/s)', fixed(f.embedder.chunksPerSecond, 0), '>= 20000', f.embedder.chunksPerSecond >= 20_000);
+  add('corpus chunking / embedding, in-process (s)', `${fixed(f.stages.chunkSeconds, 2)} / ${fixed(f.stages.embedSeconds, 2)}`);
+  add('ingest via API, index maintained (chunks/s)', fixed(service.chunksPerSecond, 0));
+  add('raw COPY into the identical indexed table (chunks/s)', fixed(rawCopy.indexedChunksPerSecond, 0));
+  add('LangChain.js into its indexed table (chunks/s)', fixed(langchain.indexedChunksPerSecond, 0));
+  const vsRaw = service.chunksPerSecond / rawCopy.indexedChunksPerSecond;
+  const vsPeer = service.chunksPerSecond / langchain.indexedChunksPerSecond;
+  add('  steady state: service / raw COPY', `${fixed(vsRaw, 2)}x`, '>= 2x', vsRaw >= 2);
+  add('  steady state: service / LangChain', `${fixed(vsPeer, 2)}x`, '>= 2x', vsPeer >= 2);
+  const rawBulk = rawCopy.bulkLoadSeconds + rawCopy.bulkIndexSeconds;
+  const peerBulk = langchain.bulkLoadSeconds + langchain.bulkIndexSeconds;
+  add('bulk load, new table, until searchable through an index (s): service', fixed(service.seconds, 2));
+  add('  LangChain load + CREATE INDEX (s)', `${fixed(langchain.bulkLoadSeconds, 2)} + ${fixed(langchain.bulkIndexSeconds, 2)}`);
+  add('  raw COPY + CREATE INDEX (s)', `${fixed(rawCopy.bulkLoadSeconds, 2)} + ${fixed(rawCopy.bulkIndexSeconds, 2)}`);
+  add('  bulk: service / LangChain', `${fixed(service.seconds / peerBulk, 2)}x`, '<= 1x', service.seconds <= peerBulk);
+  add('  bulk: service / raw', `${fixed(service.seconds / rawBulk, 2)}x`, '<= 1.5x', service.seconds <= 1.5 * rawBulk);
+  add('GET /v1/status p99 during the ingest (ms)', fixed(service.statusLatencyMs.p99, 1), '<= 50', service.statusLatencyMs.p99 <= 50);
+  for (const s of f.search.scales) {
+    add(`search at ${s.chunks} chunks, HTTP p50/p95/p99 (ms)`, `${fixed(s.httpMs.p50, 2)} / ${fixed(s.httpMs.p95, 2)} / ${fixed(s.httpMs.p99, 2)}`);
+    add('  raw SQL p50/p95/p99 (ms)', `${fixed(s.rawSqlMs.p50, 2)} / ${fixed(s.rawSqlMs.p95, 2)} / ${fixed(s.rawSqlMs.p99, 2)}`);
+    add('  LangChain similaritySearch p50/p95/p99 (ms)', `${fixed(s.langchainMs.p50, 2)} / ${fixed(s.langchainMs.p95, 2)} / ${fixed(s.langchainMs.p99, 2)}`);
+    add('  HTTP p50 / raw SQL p50', `${fixed(s.httpMs.p50 / s.rawSqlMs.p50, 2)}x`, '<= 1.5x', s.httpMs.p50 <= 1.5 * s.rawSqlMs.p50);
+    add('  HTTP p50 below LangChain p50', `${fixed(s.httpMs.p50, 2)} vs ${fixed(s.langchainMs.p50, 2)}`, 'below', s.httpMs.p50 < s.langchainMs.p50);
+    add('  recall@10, HNSW vs exact scan', fixed(s.recallAt10, 3), '>= 0.95', s.recallAt10 >= 0.95);
+    add('  ingest via API at this size (chunks/s)', fixed(s.ingestChunksPerSecond, 0));
+  }
+  if (f.memory) add('peak RSS ingesting one 50 MB text (MB)', fixed(f.memory.peakRssMb, 0), '<= 300', f.memory.peakRssMb <= 300);
+  return rows;
+}
+
+export function formatTable(rows: Row[]): string {
+  const header: Row = { figure: 'figure', value: 'measured', target: 'target', holds: 'holds' };
+  const all = [header, ...rows];
+  const width = (key: keyof Row) => Math.max(...all.map((r) => r[key].length));
+  const widths = { figure: width('figure'), value: width('value'), target: width('target'), holds: width('holds') };
+  const line = (r: Row) => `| ${r.figure.padEnd(widths.figure)} | ${r.value.padEnd(widths.value)} | ${r.target.padEnd(widths.target)} | ${r.holds.padEnd(widths.holds)} |`;
+  const rule = `|${'-'.repeat(widths.figure + 2)}|${'-'.repeat(widths.value + 2)}|${'-'.repeat(widths.target + 2)}|${'-'.repeat(widths.holds + 2)}|`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
