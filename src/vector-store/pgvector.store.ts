@@ -4,12 +4,12 @@ import { chunkId } from '../chunking/chunk-id';
 import { AppConfig } from '../config/app-config';
 import { BootCheckError } from '../database/boot-check.error';
 import { SchemaGuard } from '../database/schema-guard.service';
-import { tableName, SqlEntityManager } from '../database/sql';
+import { executeBound, tableName, SqlEntityManager } from '../database/sql';
 import { Embedder } from '../embedding/embedder';
 import { ChunkSet, KeywordQuery, SearchFilters, SearchHit, VectorQuery, VectorStore } from './vector-store';
 
-/** Rows per INSERT. Values are inlined, so PGlite's 32,767 bind-parameter limit does not apply; this bounds statement size. */
-const INSERT_BATCH = 200;
+/** Rows per INSERT: bounds the size of one statement's array parameters (a 384-d vector is ~3 KB of text). */
+const INSERT_BATCH = 500;
 /** Text-search configuration of the chunk_tsv column (see the collections migration); queries must use the same. */
 const TEXT_SEARCH_CONFIG = 'english';
 
@@ -65,30 +65,39 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
     }
   }
 
+  /**
+   * Deletes the ingestion's chunks, then inserts the new ones with one `INSERT … SELECT FROM unnest(…)` per
+   * batch: a dozen bound array parameters whatever the row count (well below PGlite's 32,767-parameter limit),
+   * and no per-row SQL for the server to parse.
+   */
   async replaceChunks(tx: SqlEntityManager, set: ChunkSet): Promise<void> {
-    await tx.execute(`delete from ${this.table} where ingestion_id = ?`, [set.ingestionId]);
+    await executeBound(tx, `delete from ${this.table} where ingestion_id = $1`, [set.ingestionId]);
     const sourceMetadata = JSON.stringify(set.sourceMetadata);
     for (let from = 0; from < set.chunks.length; from += INSERT_BATCH) {
       const batch = set.chunks.slice(from, from + INSERT_BATCH);
-      const params = batch.flatMap((c) => [
-        chunkId(set.ingestionId, c.index),
-        set.ingestionId,
-        set.collection,
-        c.index,
-        set.strategy,
-        c.text,
-        c.start,
-        c.end,
-        c.tokenCount ?? null,
-        JSON.stringify(c.metadata ?? {}),
-        sourceMetadata,
-        pgvector.toSql(Array.from(c.embedding)),
-      ]);
-      await tx.execute(
-        `insert into ${this.table} (chunk_id, ingestion_id, collection, chunk_index, chunk_strategy, chunk_text, start_offset,
-                end_offset, token_count, chunk_metadata, source_metadata, embedding)
-         values ${batch.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::vector)').join(', ')}`,
-        params,
+      await executeBound(
+        tx,
+        `insert into ${this.table} (chunk_id, ingestion_id, collection, chunk_strategy, source_metadata, chunk_index, chunk_text,
+                start_offset, end_offset, token_count, chunk_metadata, embedding)
+         select c.chunk_id, $1::uuid, $2, $3, $4::jsonb, c.chunk_index, c.chunk_text, c.start_offset, c.end_offset,
+                c.token_count, c.chunk_metadata, c.embedding
+           from unnest($5::uuid[], $6::int[], $7::text[], $8::int[], $9::int[], $10::int[], $11::jsonb[], $12::text::vector[])
+             as c (chunk_id, chunk_index, chunk_text, start_offset, end_offset, token_count, chunk_metadata, embedding)`,
+        [
+          set.ingestionId,
+          set.collection,
+          set.strategy,
+          sourceMetadata,
+          batch.map((c) => chunkId(set.ingestionId, c.index)),
+          batch.map((c) => c.index),
+          batch.map((c) => c.text),
+          batch.map((c) => c.start),
+          batch.map((c) => c.end),
+          batch.map((c) => c.tokenCount ?? null),
+          batch.map((c) => JSON.stringify(c.metadata ?? {})),
+          // Sent as one array literal: drivers (PGlite) do not know how to serialise an array of pgvector's type.
+          `{${batch.map((c) => `"${vectorLiteral(c.embedding)}"`).join(',')}}`,
+        ],
       );
     }
   }
@@ -101,25 +110,23 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
    * ingestion_id index and an exact scan instead.
    */
   async search(query: VectorQuery): Promise<SearchHit[]> {
-    const literal = pgvector.toSql(Array.from(query.vector));
-    const filters = whereClause(query);
+    const filters = whereClause(query, 2);
     const efSearch = Math.max(query.efSearch ?? this.config.SEARCH_EF_SEARCH, query.topK);
+    const sql = `with nearest as materialized (
+           select ${HIT_COLUMNS}, embedding <=> $1::vector as distance
+             from ${this.table}
+            where ${filters.sql}
+            order by embedding <=> $1::vector
+            limit ${Math.trunc(query.topK)})
+         select *, 1 - distance as score from nearest
+          where ${query.minScore === undefined ? 'true' : `1 - distance >= ${Number(query.minScore)}`}
+          order by distance, chunk_id`;
+    const params = [pgvector.toSql(Array.from(query.vector)), ...filters.params];
     const rows = await this.em.transactional(async (tx) => {
       // SET LOCAL keeps the settings inside this transaction, so pooled connections are left as found.
       await tx.execute(`set local hnsw.ef_search = ${Math.trunc(efSearch)}`);
       await tx.execute(`set local hnsw.iterative_scan = relaxed_order`);
-      return tx.execute<HitRow[]>(
-        `with nearest as materialized (
-           select ${HIT_COLUMNS}, embedding <=> ?::vector as distance
-             from ${this.table}
-            where ${filters.sql}
-            order by embedding <=> ?::vector
-            limit ?)
-         select *, 1 - distance as score from nearest
-          where ?::float8 is null or 1 - distance >= ?::float8
-          order by distance, chunk_id`,
-        [literal, ...filters.params, literal, query.topK, query.minScore ?? null, query.minScore ?? null],
-      );
+      return executeBound<HitRow>(tx, sql, params);
     });
     return rows.map(toHit);
   }
@@ -130,17 +137,18 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
    * so a question finds the chunk that holds its rare term even when the other words are elsewhere.
    */
   async searchKeyword(query: KeywordQuery): Promise<SearchHit[]> {
-    const filters = whereClause(query);
-    const rows = await this.em.execute<HitRow[]>(
+    const filters = whereClause(query, 2);
+    const rows = await executeBound<HitRow>(
+      this.em,
       // plainto_tsquery parses, stems and quotes the words and ANDs them; turning the ANDs into ORs keeps its quoting.
-      `with q as (select replace(plainto_tsquery('${TEXT_SEARCH_CONFIG}', ?::text)::text, ' & ', ' | ')::tsquery as terms)
+      `with q as (select replace(plainto_tsquery('${TEXT_SEARCH_CONFIG}', $1::text)::text, ' & ', ' | ')::tsquery as terms)
        select ${HIT_COLUMNS}, ts_rank_cd(chunk_tsv, q.terms) as score
          from ${this.table}, q
         where chunk_tsv @@ q.terms and ${filters.sql}
-          and (?::float8 is null or ts_rank_cd(chunk_tsv, q.terms) >= ?::float8)
+          ${query.minScore === undefined ? '' : `and ts_rank_cd(chunk_tsv, q.terms) >= ${Number(query.minScore)}`}
         order by score desc, chunk_id
-        limit ?`,
-      [query.text, ...filters.params, query.minScore ?? null, query.minScore ?? null, query.topK],
+        limit ${Math.trunc(query.topK)}`,
+      [query.text, ...filters.params],
     );
     return rows.map(toHit);
   }
@@ -159,30 +167,29 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
   }
 }
 
-function whereClause(filters: SearchFilters): { sql: string; params: unknown[] } {
+/** The filters as SQL conditions with bound parameters numbered from `$firstParam`. */
+function whereClause(filters: SearchFilters, firstParam: number): { sql: string; params: unknown[] } {
   const conditions = ['true'];
   const params: unknown[] = [];
-  if (filters.collection !== undefined) {
-    conditions.push('collection = ?');
-    params.push(filters.collection);
-  }
-  if (filters.ingestionIds?.length) {
-    conditions.push(`ingestion_id in (${filters.ingestionIds.map(() => '?::uuid').join(', ')})`);
-    params.push(...filters.ingestionIds);
-  }
+  const bind = (value: unknown) => `$${firstParam + params.push(value) - 1}`;
+  if (filters.collection !== undefined) conditions.push(`collection = ${bind(filters.collection)}`);
+  if (filters.ingestionIds?.length) conditions.push(`ingestion_id = any(${bind(filters.ingestionIds)}::uuid[])`);
   if (filters.metadata && Object.keys(filters.metadata).length > 0) {
-    conditions.push('source_metadata @> ?::jsonb');
-    params.push(JSON.stringify(filters.metadata));
+    conditions.push(`source_metadata @> ${bind(JSON.stringify(filters.metadata))}::jsonb`);
   }
-  if (filters.createdAfter) {
-    conditions.push('created_at >= ?');
-    params.push(filters.createdAfter);
-  }
-  if (filters.createdBefore) {
-    conditions.push('created_at < ?');
-    params.push(filters.createdBefore);
-  }
+  if (filters.createdAfter) conditions.push(`created_at >= ${bind(filters.createdAfter)}`);
+  if (filters.createdBefore) conditions.push(`created_at < ${bind(filters.createdBefore)}`);
   return { sql: conditions.join(' and '), params };
+}
+
+/**
+ * pgvector's text form with 7 significant digits, for bulk inserts: float32 holds about that many, and the text is
+ * half the size of pgvector.toSql's full doubles, so it travels and parses faster.
+ */
+function vectorLiteral(vector: Float32Array): string {
+  let text = '[';
+  for (let i = 0; i < vector.length; i++) text += (i ? ',' : '') + (vector[i] === 0 ? '0' : vector[i].toPrecision(7));
+  return `${text}]`;
 }
 
 function toHit(r: HitRow): SearchHit {
