@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ChunkRow, copyText, vectorLiteral } from './rows';
+import { CHUNK_COPY_COLUMNS, ChunkRow, chunkCopyLine } from './rows';
 
 /**
  * "The limit": the same chunk rows loaded by raw `COPY … FROM STDIN` into a table identical to the service's
@@ -27,17 +27,8 @@ export class RawCopy {
   async load(rows: ChunkRow[]): Promise<void> {
     const client = await this.pool.connect();
     try {
-      const sink = client.query(
-        copyFrom(
-          `copy ${this.table} (chunk_id, ingestion_id, chunk_index, chunk_strategy, chunk_text, start_offset, end_offset, source_metadata, embedding) from stdin`,
-        ),
-      );
-      const lines = (function* () {
-        for (const r of rows) {
-          yield `${r.chunkId}\t${r.ingestionId}\t${r.index}\tfixed\t${copyText(r.text)}\t${r.start}\t${r.end}\t{}\t${vectorLiteral(r.embedding)}\n`;
-        }
-      })();
-      await pipeline(Readable.from(lines), sink);
+      const sink = client.query(copyFrom(`copy ${this.table} (${CHUNK_COPY_COLUMNS}) from stdin`));
+      await pipeline(Readable.from(rows.map(chunkCopyLine)), sink);
     } finally {
       client.release();
     }

@@ -41,3 +41,11 @@ export function vectorLiteral(vector: Float32Array): string {
 export function copyText(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
+
+/** The chunk_vectors columns a COPY of ChunkRows fills (the others take their defaults). */
+export const CHUNK_COPY_COLUMNS = 'chunk_id, ingestion_id, chunk_index, chunk_strategy, chunk_text, start_offset, end_offset, source_metadata, embedding';
+
+/** One ChunkRow as a line of COPY text format, in CHUNK_COPY_COLUMNS order. */
+export function chunkCopyLine(r: ChunkRow): string {
+  return `${r.chunkId}\t${r.ingestionId}\t${r.index}\tfixed\t${copyText(r.text)}\t${r.start}\t${r.end}\t{}\t${vectorLiteral(r.embedding)}\n`;
+}

@@ -102,7 +102,7 @@ export class AppConfig {
   })
   API_KEYS?: string = undefined;
   /** Requests allowed per client (API key, else IP address) per RATE_LIMIT_WINDOW_MS; 0 turns rate limiting off. */
-  @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_MAX = 600;
+  @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_MAX = 6000;
   /** Length of the rate-limit window in milliseconds. */
   @Transform(toInt) @IsInt() @Min(1000) @Max(86_400_000) RATE_LIMIT_WINDOW_MS = 60_000;
   /** Take the client address from X-Forwarded-For (set true behind a reverse proxy or load balancer). */

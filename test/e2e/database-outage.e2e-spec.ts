@@ -67,10 +67,7 @@ if (unavailable) console.warn(`[database outage] skipping: ${unavailable}`);
 
     // ...and the poller completes everything accepted, before and after the outage, once each.
     for (const [n, id] of ids.entries()) {
-      const done = await eventually(async () => {
-        const { body } = await service.json('GET', `/v1/status/${id}`);
-        return body.status === 'completed' ? body : undefined;
-      }, 30_000);
+      const done = await service.waitForStatus(id);
       expect(done.chunk_count).toBe(expectedChunks(n));
     }
     // Exactly the expected chunks, none twice (chunk ids are deterministic per ingestion and index).

@@ -1,6 +1,5 @@
 import { FixedSizeChunker } from '../../src/chunking/fixed-size.chunker';
 import { AppProcess } from '../support/app-process';
-import { eventually } from '../support/http';
 import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
 
 const CHUNKING = { strategy: 'fixed' as const, chunk_size: 200, chunk_overlap: 40 };
@@ -45,16 +44,13 @@ describeDatabase('the service as a process', () => {
       ids.push(accepted.body.id);
     }
     // Kill it as soon as the first document is done, with the rest accepted or running.
-    await eventually(async () => ((await service.json('GET', `/v1/status/${ids[0]}`)).body.status === 'completed' ? true : undefined));
+    await service.waitForStatus(ids[0]);
     await service.kill9();
 
     service = await launch();
     const expectedChunks = (n: number) => new FixedSizeChunker().split(documentText(n), CHUNKING).length;
     for (const [n, id] of ids.entries()) {
-      const done = await eventually(async () => {
-        const { body } = await service.json('GET', `/v1/status/${id}`);
-        return body.status === 'completed' ? body : undefined;
-      }, 30_000);
+      const done = await service.waitForStatus(id);
       expect(done.chunk_count).toBe(expectedChunks(n));
     }
     // Every chunk is stored exactly once: a search restricted to one ingestion returns its chunks, no duplicates.

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { eventually } from './http';
 import type { AppConfig } from '../../src/config/app-config';
 
 /** The built entry point; tests and the bench run from the repository root. */
@@ -83,6 +84,14 @@ export class AppProcess {
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
     await this.exit;
+  }
+
+  /** Polls GET /v1/status/{id} until it reports `status`; resolves with that status body. */
+  waitForStatus(id: string, status = 'completed', timeoutMs = 30_000): Promise<any> {
+    return eventually(async () => {
+      const { body } = await this.json('GET', `/v1/status/${id}`);
+      return body.status === status ? body : undefined;
+    }, timeoutMs);
   }
 
   async json<T = any>(
