@@ -2,6 +2,7 @@ import { Migration20261125000000_initial } from './Migration20261125000000_initi
 import { Migration20261125120000_collections_and_keyword_search } from './Migration20261125120000_collections_and_keyword_search';
 import { Migration20261125130000_idempotency_and_documents } from './Migration20261125130000_idempotency_and_documents';
 import { Migration20261125140000_file_pages } from './Migration20261125140000_file_pages';
+import { Migration20261125150000_documents_per_collection } from './Migration20261125150000_documents_per_collection';
 
 /** Every migration, oldest first. `npm run migration:create` appends new ones here. */
 export const migrationsList = [
@@ -9,4 +10,5 @@ export const migrationsList = [
   Migration20261125120000_collections_and_keyword_search,
   Migration20261125130000_idempotency_and_documents,
   Migration20261125140000_file_pages,
+  Migration20261125150000_documents_per_collection,
 ];

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { loadConfig } from '../config/app-config';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
+import { accessOf } from './collection-access';
 
 const KEY_A = 'key-a-0123456789abcdef';
 const KEY_B = 'key-b-fedcba9876543210';
@@ -16,8 +17,8 @@ describe(ApiKeyAuthenticator.name, () => {
   const sut = new ApiKeyAuthenticator(loadConfig({ API_KEYS: `${KEY_A}, ${KEY_B}` }));
 
   it('should accept every configured key and tell them apart without revealing them', () => {
-    const a = sut.keyIdOf(requestWith('/v1/search', `Bearer ${KEY_A}`));
-    const b = sut.keyIdOf(requestWith('/v1/search', `bearer ${KEY_B}`));
+    const a = sut.clientKey(requestWith('/v1/search', `Bearer ${KEY_A}`));
+    const b = sut.clientKey(requestWith('/v1/search', `bearer ${KEY_B}`));
     expect(a).toMatch(/^key:[0-9a-f]{8}$/);
     expect(b).toMatch(/^key:[0-9a-f]{8}$/);
     expect(a).not.toBe(b);
@@ -42,13 +43,29 @@ describe(ApiKeyAuthenticator.name, () => {
   });
 
   it('should rate-limit by key when a valid one is presented, else by address', () => {
-    expect(sut.clientKey(requestWith('/v1/search', `Bearer ${KEY_A}`))).toBe(sut.keyIdOf(requestWith('/', `Bearer ${KEY_A}`)));
+    expect(sut.clientKey(requestWith('/v1/search', `Bearer ${KEY_A}`))).toBe(sut.clientKey(requestWith('/', `Bearer ${KEY_A}`)));
     expect(sut.clientKey(requestWith('/v1/search', 'Bearer guessed-key-0000000000'))).toBe('ip:10.0.0.7');
+  });
+
+  it('should grant a key the collections API_KEYS lists for it, and an unscoped key every collection', async () => {
+    const scoped = new ApiKeyAuthenticator(loadConfig({ API_KEYS: `${KEY_A}:support|faq,${KEY_B}` }));
+    const accessWith = async (key: string) => {
+      const request = requestWith('/v1/search', `Bearer ${key}`);
+      await scoped.authenticate(request);
+      return accessOf(request);
+    };
+    const limited = await accessWith(KEY_A);
+    expect([limited.canUse('support'), limited.canUse('faq'), limited.canUse('default'), limited.canUse('Support')]).toEqual([true, true, false, false]);
+    expect(() => limited.assertCanUse('billing')).toThrow(expect.objectContaining({ code: ErrorCode.Forbidden, details: { collection: 'billing' } }));
+    const unscoped = await accessWith(KEY_B);
+    expect(unscoped.canUse('billing')).toBe(true);
   });
 
   it('should let everything through when no key is configured', async () => {
     const open = new ApiKeyAuthenticator(loadConfig({}));
     expect(open.enabled).toBe(false);
-    await expect(open.authenticate(requestWith('/v1/search'))).resolves.toBeUndefined();
+    const request = requestWith('/v1/search');
+    await expect(open.authenticate(request)).resolves.toBeUndefined();
+    expect(accessOf(request).canUse('any-collection')).toBe(true);
   });
 });

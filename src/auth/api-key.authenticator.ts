@@ -3,6 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
+import { CollectionAccess, grantAccess } from './collection-access';
 
 /**
  * Routes (the matched route template, not the raw URL, so no path trick reaches another route) open even when
@@ -16,6 +17,7 @@ interface ConfiguredKey {
   /** Shown in logs and used as the rate-limit bucket: a short hash, never the key. */
   id: string;
   digest: Buffer;
+  access: CollectionAccess;
 }
 
 /**
@@ -26,10 +28,13 @@ interface ConfiguredKey {
 @Injectable()
 export class ApiKeyAuthenticator {
   private readonly keys: ConfiguredKey[];
-  private readonly identified = new WeakMap<FastifyRequest, string | null>();
+  private readonly identified = new WeakMap<FastifyRequest, ConfiguredKey | null>();
 
   constructor(config: AppConfig) {
-    this.keys = config.apiKeys.map((key) => ({ id: `key:${sha256(key).toString('hex').slice(0, 8)}`, digest: sha256(key) }));
+    this.keys = config.apiKeys.map(({ key, collections }) => {
+      const id = `key:${sha256(key).toString('hex').slice(0, 8)}`;
+      return { id, digest: sha256(key), access: new CollectionAccess(id, collections && new Set(collections)) };
+    });
   }
 
   get enabled(): boolean {
@@ -41,15 +46,15 @@ export class ApiKeyAuthenticator {
     return route !== undefined && PUBLIC_ROUTES.test(route);
   }
 
-  /** The id of the configured key the request presents, or null (none, or not a configured one). */
-  keyIdOf(request: FastifyRequest): string | null {
+  /** The configured key the request presents, or null (none, or not a configured one). */
+  private keyOf(request: FastifyRequest): ConfiguredKey | null {
     const known = this.identified.get(request);
     if (known !== undefined) return known;
     const presented = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
-    let match: string | null = null;
+    let match: ConfiguredKey | null = null;
     if (presented !== undefined) {
       const digest = sha256(presented);
-      for (const key of this.keys) if (timingSafeEqual(digest, key.digest)) match = key.id;
+      for (const key of this.keys) if (timingSafeEqual(digest, key.digest)) match = key;
     }
     this.identified.set(request, match);
     return match;
@@ -57,18 +62,23 @@ export class ApiKeyAuthenticator {
 
   /** The rate-limit bucket: the API key when a valid one is presented, else the client address. */
   clientKey(request: FastifyRequest): string {
-    return this.keyIdOf(request) ?? `ip:${request.ip}`;
+    return this.keyOf(request)?.id ?? `ip:${request.ip}`;
   }
 
-  /** Fastify hook (before the body is read): 401 unless keys are off, the path is public or a valid key is presented. */
+  /**
+   * Fastify hook (before the body is read): 401 unless keys are off, the path is public or a valid key is
+   * presented; records which collections the request may use (see CollectionAccess).
+   */
   readonly authenticate = async (request: FastifyRequest): Promise<void> => {
-    if (!this.enabled || this.isPublic(request.routeOptions.url)) return;
-    const keyId = this.keyIdOf(request);
-    if (keyId === null) {
+    if (!this.enabled) return grantAccess(request, CollectionAccess.unrestricted);
+    if (this.isPublic(request.routeOptions.url)) return;
+    const key = this.keyOf(request);
+    if (key === null) {
       const message = request.headers.authorization ? 'The API key is not valid' : 'An API key is required: send Authorization: Bearer <key>';
       throw new AppError(ErrorCode.Unauthorized, message);
     }
+    grantAccess(request, key.access);
     // The request's log line names the key (by its id): which clients still use a key about to be retired.
-    request.log = request.log.child({ api_key_id: keyId });
+    request.log = request.log.child({ api_key_id: key.id });
   };
 }

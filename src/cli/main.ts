@@ -42,6 +42,7 @@ program
   .argument('<paths...>', 'files, folders or globs')
   .option('--no-wait', 'return once the files are accepted instead of waiting for them to be processed')
   .option('--timeout <seconds>', 'give up waiting after this long', positiveInt, 600)
+  .option('--collection <name>', 'collection to ingest into (default: the server\'s "default")')
   .option('--chunking-strategy <strategy>', 'chunking strategy (the server lists the valid ones)')
   .option('--chunk-size <chars>', 'characters per chunk', positiveInt)
   .option('--chunk-overlap <chars>', 'characters shared by consecutive chunks', (v) => Number(v))
@@ -50,6 +51,7 @@ program
     const api = client(command);
     const files = await collectFiles(paths);
     const fields: Record<string, string> = {};
+    if (options.collection) fields.collection = options.collection;
     if (options.chunkingStrategy) fields.chunking_strategy = options.chunkingStrategy;
     if (options.chunkSize !== undefined) fields.chunk_size = String(options.chunkSize);
     if (options.chunkOverlap !== undefined) fields.chunk_overlap = String(options.chunkOverlap);
@@ -75,14 +77,16 @@ program
   .description('Find the chunks most similar to a query')
   .argument('<query>', 'what to look for')
   .option('-k, --top-k <n>', 'how many chunks', positiveInt, 10)
+  .option('--collection <name>', 'collection to search (default: the server\'s "default")')
   .option(
     '--filter <key=value>',
     'ingestion_id=<id> searches one ingestion; any other key filters on source_metadata (repeatable)',
     keyValue,
   )
   .option('--json', 'print the JSON answer')
-  .action(async (query: string, options: { topK: number; filter?: [string, string][]; json?: boolean }, command: Command) => {
+  .action(async (query: string, options: { topK: number; collection?: string; filter?: [string, string][]; json?: boolean }, command: Command) => {
     const body: Record<string, unknown> = { query, top_k: options.topK };
+    if (options.collection) body.collection = options.collection;
     const metadata: Record<string, string> = {};
     for (const [key, value] of options.filter ?? []) {
       if (key === 'ingestion_id') body.ingestion_id = value;

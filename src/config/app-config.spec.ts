@@ -45,13 +45,16 @@ describe(loadConfig.name, () => {
 
   it('should read the operational settings', () => {
     const sut = loadConfig({
-      API_KEYS: ' first-key-0123456789 ,second-key-0123456789',
+      API_KEYS: ' first-key-0123456789 ,second-key-0123456789:support|faq.v2',
       CORS_ORIGINS: 'https://a.example.com, http://localhost:5173',
       RATE_LIMIT_MAX: '0',
       NODE_ENV: 'production',
       DATABASE_URL: 'postgres://app:s%23cret@db:5432/app',
     });
-    expect(sut.apiKeys).toEqual(['first-key-0123456789', 'second-key-0123456789']);
+    expect(sut.apiKeys).toEqual([
+      { key: 'first-key-0123456789', collections: null },
+      { key: 'second-key-0123456789', collections: ['support', 'faq.v2'] },
+    ]);
     expect(sut.corsOrigins).toEqual(['https://a.example.com', 'http://localhost:5173']);
     expect(sut.RATE_LIMIT_MAX).toBe(0);
     expect(sut.logFormat).toBe('json');
@@ -77,5 +80,14 @@ describe(loadConfig.name, () => {
     }
     expect(problems.map((p) => p.split('=')[0]).sort()).toEqual(Object.keys(env).sort());
     expect(problems.join('\n')).not.toMatch(/good-key|short|hunter2/);
+  });
+
+  it.each([
+    ['an empty collection list', 'good-key-0123456789:'],
+    ['an empty collection name', 'good-key-0123456789:support||faq'],
+    ['a collection name with a space', 'good-key-0123456789:sup port'],
+    ['a short key with a collection', 'short:support'],
+  ])('should reject API_KEYS with %s', (_case, API_KEYS) => {
+    expect(() => loadConfig({ API_KEYS })).toThrow(/API_KEYS=<redacted>/);
   });
 });

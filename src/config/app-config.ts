@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { COLLECTION_NAME } from '../vector-store/collection';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const toBool = ({ value }: { value: unknown }) => {
@@ -9,6 +10,17 @@ const toBool = ({ value }: { value: unknown }) => {
   if (value === false || value === 'false' || value === '0') return false;
   return value; // left as is so @IsBoolean names the variable
 };
+
+/** One API key and the collections it may use (null: all of them). */
+export interface ApiKeyGrant {
+  key: string;
+  collections: string[] | null;
+}
+
+/** `<key>` or `<key>:<collection>|<collection>…`: the key alphabet has no `:`, collection names have no `|`. */
+const COLLECTION = COLLECTION_NAME.source.replace(/^\^|\$$/g, '');
+const API_KEY_GRANT = String.raw`\s*[A-Za-z0-9._~+/=-]{16,}(:${COLLECTION}(\|${COLLECTION})*)?\s*`;
+const API_KEYS_PATTERN = new RegExp(`^${API_KEY_GRANT}(,${API_KEY_GRANT})*$`);
 
 /**
  * Every environment variable the service reads, with its default. Nothing else reads process.env:
@@ -93,12 +105,16 @@ export class AppConfig {
   @IsString() NODE_ENV = 'development';
 
   /**
-   * Comma-separated API keys (each 16+ characters, no spaces or commas); clients send one as
-   * `Authorization: Bearer <key>`. Unset: the API is open. Several keys allow rotation without downtime.
+   * Comma-separated API keys (each 16+ characters of letters, digits and `._~+/=-`); clients send one as
+   * `Authorization: Bearer <key>`. A key followed by `:` and `|`-separated collection names may use only those
+   * collections (403 on others): `API_KEYS=ops-key-0123456789abcdef,support-key-0123456789:support|faq`.
+   * Unset: the API is open. Several keys allow rotation without downtime.
    */
   @IsOptional()
-  @Matches(/^\s*[A-Za-z0-9._~+\/=-]{16,}\s*(,\s*[A-Za-z0-9._~+\/=-]{16,}\s*)*$/, {
-    message: 'API_KEYS must be a comma-separated list of keys of at least 16 characters (letters, digits, ._~+/=-)',
+  @Matches(API_KEYS_PATTERN, {
+    message:
+      'API_KEYS must be a comma-separated list of keys of at least 16 characters (letters, digits, ._~+/=-), ' +
+      'each optionally followed by :collection|collection',
   })
   API_KEYS?: string = undefined;
   /** Requests allowed per client (API key, else IP address) per RATE_LIMIT_WINDOW_MS; 0 turns rate limiting off. */
@@ -128,8 +144,12 @@ export class AppConfig {
     return this.LOG_FORMAT ?? (this.NODE_ENV === 'production' ? 'json' : 'pretty');
   }
 
-  get apiKeys(): string[] {
-    return splitList(this.API_KEYS);
+  /** The configured keys, each with the collections it is limited to (null: every collection). */
+  get apiKeys(): ApiKeyGrant[] {
+    return splitList(this.API_KEYS).map((entry) => {
+      const [key, collections] = entry.split(':');
+      return { key, collections: collections === undefined ? null : collections.split('|') };
+    });
   }
 
   get corsOrigins(): string[] {
@@ -139,7 +159,7 @@ export class AppConfig {
   /** Values that must never reach a log line: the API keys, the embedding provider's key, the database password. */
   get secrets(): string[] {
     const password = this.DATABASE_URL ? databasePassword(this.DATABASE_URL) : undefined;
-    return [...this.apiKeys, ...(this.EMBEDDING_API_KEY ? [this.EMBEDDING_API_KEY] : []), ...(password ? [password] : [])];
+    return [...this.apiKeys.map((grant) => grant.key), ...(this.EMBEDDING_API_KEY ? [this.EMBEDDING_API_KEY] : []), ...(password ? [password] : [])];
   }
 }
 

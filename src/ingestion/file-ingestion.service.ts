@@ -3,11 +3,13 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
+import type { CollectionAccess } from '../auth/collection-access';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { createValidationPipe } from '../common/validation.pipe';
 import { CONTENT_TYPES, detectFileKind } from '../extraction/file-kind';
 import { TextExtractor } from '../extraction/text-extractor';
 import type { Submitted } from '../status/status.service';
+import { DEFAULT_COLLECTION } from '../vector-store/collection';
 import type { IngestFileFieldsDto } from './dto/ingest-file-fields.dto';
 import { IngestRequestDto } from './dto/ingest-request.dto';
 import { FILE_FIELD, StoredUpload } from './file-upload';
@@ -24,13 +26,14 @@ export class FileIngestionService {
     private readonly ingestion: IngestionService,
   ) {}
 
-  async ingest(file: StoredUpload | undefined, fields: IngestFileFieldsDto): Promise<Submitted> {
+  async ingest(file: StoredUpload | undefined, fields: IngestFileFieldsDto, access: CollectionAccess): Promise<Submitted> {
     if (!file) {
       throw new AppError(ErrorCode.ValidationFailed, 'Request body is invalid', [
         { field: FILE_FIELD, messages: [`a "${FILE_FIELD}" part holding the document is required (multipart/form-data)`] },
       ]);
     }
     try {
+      access.assertCanUse(fields.collection ?? DEFAULT_COLLECTION);
       if (file.size === 0) throw new AppError(ErrorCode.EmptyFile, `The file "${file.originalname}" is empty`);
       // The storage engine's filter let only supported kinds through.
       const kind = detectFileKind(file.originalname, file.mimetype)!;
@@ -49,6 +52,8 @@ export class FileIngestionService {
             ...(pageStarts ? { page_count: pageStarts.length } : {}),
           },
           chunking: chunkingOf(fields),
+          collection: fields.collection,
+          document_id: fields.document_id,
         },
         { type: 'body', metatype: IngestRequestDto },
       );

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-fastify/multipart';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Access, CollectionAccess } from '../auth/collection-access';
 import { ApiErrorResponses } from '../common/api-error-responses.decorator';
 import { ErrorResponseDto } from '../common/errors/error-response.dto';
 import { IngestAcceptedResponseDto, toIngestAcceptedResponse } from './dto/ingest-accepted-response.dto';
@@ -25,11 +26,15 @@ export class IngestionFileController {
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: INGEST_FILE_FORM_SCHEMA })
   @ApiResponse({ status: 202, type: IngestAcceptedResponseDto, description: 'Stored durably; poll status_url' })
-  @ApiErrorResponses(400, 413)
+  @ApiErrorResponses(400, 403, 413)
   @ApiResponse({ status: 415, type: ErrorResponseDto, description: 'Not a supported file type (UNSUPPORTED_MEDIA_TYPE); nothing is written' })
   @ApiResponse({ status: 422, type: ErrorResponseDto, description: 'The file cannot be read or holds no text (UNREADABLE_FILE); nothing is written' })
-  async ingestFile(@UploadedFile() file: StoredUpload | undefined, @Body() fields: IngestFileFieldsDto): Promise<IngestAcceptedResponseDto> {
-    const { request, outcome } = await this.files.ingest(file, fields);
+  async ingestFile(
+    @UploadedFile() file: StoredUpload | undefined,
+    @Body() fields: IngestFileFieldsDto,
+    @Access() access: CollectionAccess,
+  ): Promise<IngestAcceptedResponseDto> {
+    const { request, outcome } = await this.files.ingest(file, fields, access);
     return toIngestAcceptedResponse(request, outcome);
   }
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { Access, CollectionAccess } from '../auth/collection-access';
 import { ApiErrorResponses } from '../common/api-error-responses.decorator';
 import { UuidParamPipe } from '../common/uuid-param.pipe';
 import { DeleteResponseDto } from './dto/delete-response.dto';
@@ -8,6 +9,7 @@ import { IngestAcceptedResponseDto, toIngestAcceptedResponse } from './dto/inges
 import { IngestRequestDto } from './dto/ingest-request.dto';
 import { IngestionResponseDto, toIngestionResponse } from './dto/ingestion-response.dto';
 import { IdempotencyKey, IdempotencyKeyPipe, MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency-key.pipe';
+import { DEFAULT_COLLECTION } from '../vector-store/collection';
 import { IngestionService } from './ingestion.service';
 
 @ApiTags('ingest')
@@ -27,12 +29,14 @@ export class IngestionController {
   })
   @ApiResponse({ status: 202, type: IngestAcceptedResponseDto, description: 'Stored durably (outcome "created"); poll status_url' })
   @ApiResponse({ status: 200, type: IngestAcceptedResponseDto, description: 'An existing ingestion (outcome "replayed" or "unchanged")' })
-  @ApiErrorResponses(400, 409, 413, 415)
+  @ApiErrorResponses(400, 403, 409, 413, 415)
   async ingest(
     @Body() body: IngestRequestDto,
     @IdempotencyKey(IdempotencyKeyPipe) idempotencyKey: string | undefined,
+    @Access() access: CollectionAccess,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<IngestAcceptedResponseDto> {
+    access.assertCanUse(body.collection ?? DEFAULT_COLLECTION);
     const { request, outcome } = await this.ingestion.ingest(body, { idempotencyKey });
     if (outcome !== 'created') void reply.status(HttpStatus.OK);
     return toIngestAcceptedResponse(request, outcome);
@@ -43,9 +47,11 @@ export class IngestionController {
   @ApiOperation({ summary: 'An ingestion request: options, status, counts and timestamps (not the text)' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiResponse({ status: 200, type: IngestionResponseDto })
-  @ApiErrorResponses(400, 404)
-  async get(@Param('id', UuidParamPipe) id: string): Promise<IngestionResponseDto> {
-    return toIngestionResponse(await this.ingestion.get(id));
+  @ApiErrorResponses(400, 403, 404)
+  async get(@Param('id', UuidParamPipe) id: string, @Access() access: CollectionAccess): Promise<IngestionResponseDto> {
+    const request = await this.ingestion.get(id);
+    access.assertCanUse(request.collection);
+    return toIngestionResponse(request);
   }
 
   @Delete(':id')
@@ -53,8 +59,8 @@ export class IngestionController {
   @ApiOperation({ summary: 'Delete an ingestion: its vectors and its request row. Idempotent.' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiResponse({ status: 200, type: DeleteResponseDto, description: 'deleted=false when there was nothing to delete' })
-  @ApiErrorResponses(400)
-  delete(@Param('id', UuidParamPipe) id: string): Promise<DeleteResponseDto> {
-    return this.ingestion.delete(id);
+  @ApiErrorResponses(400, 403)
+  delete(@Param('id', UuidParamPipe) id: string, @Access() access: CollectionAccess): Promise<DeleteResponseDto> {
+    return this.ingestion.delete(id, access);
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { CollectionAccess } from '../auth/collection-access';
 import { AppConfig } from '../config/app-config';
 import { ChunkingOptions, resolveChunkingOptions } from '../chunking/chunking-options';
 import { AppError, ErrorCode } from '../common/errors/app-error';
@@ -39,9 +40,14 @@ export class IngestionService {
     return this.status.get(id);
   }
 
-  /** Removes the request and its vectors in one transaction. Deleting what is already gone is not an error. */
-  delete(id: string): Promise<DeleteResponseDto> {
+  /**
+   * Removes the request and its vectors in one transaction. Deleting what is already gone is not an error;
+   * deleting another collection's ingestion is FORBIDDEN, deleting nothing.
+   */
+  delete(id: string, access: CollectionAccess): Promise<DeleteResponseDto> {
     return this.em.transactional(async (tx) => {
+      const collection = await this.status.collectionOf(tx, id);
+      if (collection !== undefined) access.assertCanUse(collection);
       const chunksDeleted = await this.vectors.deleteByIngestion(tx, id);
       const deleted = await this.status.remove(tx, id);
       return { id, deleted, chunks_deleted: chunksDeleted };

@@ -1,8 +1,10 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Access, CollectionAccess } from '../auth/collection-access';
 import { ApiErrorResponses } from '../common/api-error-responses.decorator';
 import { SEARCH_REQUEST_EXAMPLES, SearchRequestDto } from './dto/search-request.dto';
 import { SearchResponseDto, toSearchResult } from './dto/search-response.dto';
+import { DEFAULT_COLLECTION } from '../vector-store/collection';
 import { SearchService } from './search.service';
 
 @ApiTags('search')
@@ -20,8 +22,9 @@ export class SearchController {
   })
   @ApiBody({ type: SearchRequestDto, examples: SEARCH_REQUEST_EXAMPLES })
   @ApiResponse({ status: 200, type: SearchResponseDto })
-  @ApiErrorResponses(400, 413, 415)
-  async search(@Body() body: SearchRequestDto): Promise<SearchResponseDto> {
+  @ApiErrorResponses(400, 403, 413, 415)
+  async search(@Body() body: SearchRequestDto, @Access() access: CollectionAccess): Promise<SearchResponseDto> {
+    access.assertCanUse(body.collection ?? DEFAULT_COLLECTION);
     const { mode, results } = await this.searchService.search(body);
     return { mode, results: results.map(toSearchResult) };
   }

@@ -14,8 +14,14 @@ export interface ClaimedRequest {
   pageStarts?: number[] | null;
   attempts: number;
   maxAttempts: number;
-  /** Set when the request is a version of a client document. */
+  /** Set when the request is a version of a client document (of its collection). */
   document?: { id: string; version: number };
+}
+
+/** A client document: its id is unique within its collection. */
+export interface DocumentRef {
+  collection: string;
+  id: string;
 }
 
 interface ClaimedRow {
@@ -146,34 +152,37 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
    * Serialises everything that decides a document's versions (submitting one, completing one) until the
    * transaction ends. A transaction-scoped advisory lock, because the document may have no row yet.
    */
-  async lockDocument(tx: SqlEntityManager, documentId: string): Promise<void> {
-    await tx.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`ingestion-document:${documentId}`]);
+  async lockDocument(tx: SqlEntityManager, document: DocumentRef): Promise<void> {
+    // JSON keeps the pair unambiguous whatever characters the document id holds.
+    const key = JSON.stringify(['ingestion-document', document.collection, document.id]);
+    await tx.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [key]);
   }
 
   /** The version a new submission is compared with: the newest one that is pending, running or completed. */
-  async findCurrentVersion(tx: SqlEntityManager, documentId: string): Promise<ExistingRequest | undefined> {
+  async findCurrentVersion(tx: SqlEntityManager, document: DocumentRef): Promise<ExistingRequest | undefined> {
     const [row] = await tx.execute<ExistingRequest[]>(
       `select id, status, request_hash, content_hash from ${this.table}
-        where document_id = ? and status in ('accepted', 'running', 'completed')
+        where collection = ? and document_id = ? and status in ('accepted', 'running', 'completed')
         order by document_version desc limit 1`,
-      [documentId],
+      [document.collection, document.id],
     );
     return row;
   }
 
-  async nextDocumentVersion(tx: SqlEntityManager, documentId: string): Promise<number> {
+  async nextDocumentVersion(tx: SqlEntityManager, document: DocumentRef): Promise<number> {
     const [row] = await tx.execute<{ version: number }[]>(
-      `select coalesce(max(document_version), 0) + 1 as version from ${this.table} where document_id = ?`,
-      [documentId],
+      `select coalesce(max(document_version), 0) + 1 as version from ${this.table} where collection = ? and document_id = ?`,
+      [document.collection, document.id],
     );
     return Number(row.version);
   }
 
   /** The id of a completed version newer than `version`, if there is one. Call under lockDocument. */
-  async findNewerCompletedVersion(tx: SqlEntityManager, documentId: string, version: number): Promise<string | undefined> {
+  async findNewerCompletedVersion(tx: SqlEntityManager, document: DocumentRef, version: number): Promise<string | undefined> {
     const [row] = await tx.execute<{ id: string }[]>(
-      `select id from ${this.table} where document_id = ? and document_version > ? and status = 'completed' limit 1`,
-      [documentId, version],
+      `select id from ${this.table}
+        where collection = ? and document_id = ? and document_version > ? and status = 'completed' limit 1`,
+      [document.collection, document.id, version],
     );
     return row?.id;
   }
@@ -183,11 +192,11 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
    * ids so the caller can drop their chunks in the same transaction. Running ones are left to their worker,
    * which will find this newer version when it completes.
    */
-  async supersedeOlderVersions(tx: SqlEntityManager, documentId: string, version: number, byId: string): Promise<string[]> {
+  async supersedeOlderVersions(tx: SqlEntityManager, document: DocumentRef, version: number, byId: string): Promise<string[]> {
     const rows = await tx.execute<{ id: string }[]>(
       `update ${this.table} set status = 'superseded', superseded_by = ?, chunk_count = 0, updated_at = now()
-        where document_id = ? and document_version < ? and status in ('accepted', 'completed') returning id`,
-      [byId, documentId, version],
+        where collection = ? and document_id = ? and document_version < ? and status in ('accepted', 'completed') returning id`,
+      [byId, document.collection, document.id, version],
     );
     return rows.map((r) => r.id);
   }
@@ -250,6 +259,11 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
       [workerId ?? null, workerId ?? null],
     );
     return rows.length;
+  }
+
+  async lockCollectionOf(tx: SqlEntityManager, id: string): Promise<string | undefined> {
+    const [row] = await tx.execute<{ collection: string }[]>(`select collection from ${this.table} where id = ? for update`, [id]);
+    return row?.collection;
   }
 
   /** Deletes the request; its chunks go with it (on delete cascade). Returns whether it existed. */

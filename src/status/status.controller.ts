@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, HttpStatus, Param } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Access, CollectionAccess } from '../auth/collection-access';
 import { ApiErrorResponses } from '../common/api-error-responses.decorator';
 import { UuidParamPipe } from '../common/uuid-param.pipe';
 import { StatusResponseDto, toStatusResponse } from './dto/status-response.dto';
@@ -15,8 +16,10 @@ export class StatusController {
   @ApiOperation({ summary: 'Processing status of an ingestion: status, attempts, last error, chunk count, timestamps' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiResponse({ status: 200, type: StatusResponseDto })
-  @ApiErrorResponses(400, 404)
-  async get(@Param('id', UuidParamPipe) id: string): Promise<StatusResponseDto> {
-    return toStatusResponse(await this.status.get(id));
+  @ApiErrorResponses(400, 403, 404)
+  async get(@Param('id', UuidParamPipe) id: string, @Access() access: CollectionAccess): Promise<StatusResponseDto> {
+    const request = await this.status.get(id);
+    access.assertCanUse(request.collection);
+    return toStatusResponse(request);
   }
 }

@@ -60,15 +60,16 @@ export class StatusService {
     const collection = input.collection ?? DEFAULT_COLLECTION;
     const contentHash = hashOf({ text: input.text, chunking: input.chunking, source_metadata: input.sourceMetadata, collection });
     const requestHash = hashOf({ content: contentHash, document_id: input.documentId ?? null });
+    const document = input.documentId ? { collection, id: input.documentId } : undefined;
     const submitted = await this.em.transactional(async (tx): Promise<Submitted | { id: string; outcome: SubmitOutcome }> => {
-      if (input.documentId) await this.requests.lockDocument(tx, input.documentId);
+      if (document) await this.requests.lockDocument(tx, document);
       const replay = input.idempotencyKey && (await this.requests.findByIdempotencyKey(tx, input.idempotencyKey));
       if (replay) return replayOf(replay, requestHash);
       let documentVersion: number | null = null;
-      if (input.documentId) {
-        const current = await this.requests.findCurrentVersion(tx, input.documentId);
+      if (document) {
+        const current = await this.requests.findCurrentVersion(tx, document);
         if (current?.content_hash === contentHash) return { id: current.id, outcome: 'unchanged' };
-        documentVersion = await this.requests.nextDocumentVersion(tx, input.documentId);
+        documentVersion = await this.requests.nextDocumentVersion(tx, document);
       }
       const row = {
         id: randomUUID(),
@@ -134,14 +135,16 @@ export class StatusService {
    */
   async newerCompletedVersion(tx: SqlEntityManager, request: ClaimedRequest): Promise<string | undefined> {
     if (!request.document) return undefined;
-    await this.requests.lockDocument(tx, request.document.id);
-    return this.requests.findNewerCompletedVersion(tx, request.document.id, request.document.version);
+    const document = { collection: request.collection, id: request.document.id };
+    await this.requests.lockDocument(tx, document);
+    return this.requests.findNewerCompletedVersion(tx, document, request.document.version);
   }
 
   /** After a document version completed in `tx`: older versions become superseded; returns their ids. */
   supersedeOlderVersions(tx: SqlEntityManager, request: ClaimedRequest): Promise<string[]> {
     if (!request.document) return Promise.resolve([]);
-    return this.requests.supersedeOlderVersions(tx, request.document.id, request.document.version, request.id);
+    const document = { collection: request.collection, id: request.document.id };
+    return this.requests.supersedeOlderVersions(tx, document, request.document.version, request.id);
   }
 
   markSuperseded(tx: SqlEntityManager, id: string, workerId: string, byId: string): Promise<boolean> {
@@ -163,6 +166,11 @@ export class StatusService {
 
   release(workerId?: string): Promise<number> {
     return this.requests.releaseRunning(workerId);
+  }
+
+  /** The collection of an ingestion, locking its row for the rest of `tx`; undefined when there is none. */
+  collectionOf(tx: SqlEntityManager, id: string): Promise<string | undefined> {
+    return this.requests.lockCollectionOf(tx, id);
   }
 
   remove(tx: SqlEntityManager, id: string): Promise<boolean> {

@@ -83,6 +83,17 @@ describeDatabase('the ingestion-service CLI', () => {
     expect(gone.stderr).toContain(`No ingestion with id ${id}`);
   });
 
+  it('should ingest into and search within a named collection', async () => {
+    const ingest = await runCli(['ingest', 'loose-note.txt', '--collection', 'harbour-notes'], env, { cwd: work });
+    expect(ingest.code).toBe(0);
+    const id = ingest.stdout.match(new RegExp(`loose-note\\.txt → (${UUID.source})`))![1];
+    const inCollection = await runCli(['search', 'harbour master', '--collection', 'harbour-notes', '--json'], env);
+    expect(JSON.parse(inCollection.stdout).map((hit: { ingestion_id: string }) => hit.ingestion_id)).toEqual([id]);
+    const elsewhere = await runCli(['search', 'harbour master', '--collection', 'empty-one', '--json'], env);
+    expect(JSON.parse(elsewhere.stdout)).toEqual([]);
+    expect((await runCli(['delete', id], env)).code).toBe(0);
+  });
+
   it('should list a refused file under failures, still ingest the others, and exit non-zero', async () => {
     const result = await runCli(['ingest', 'contract.docx', 'loose-note.txt'], env, { cwd: work });
     expect(result.code).toBe(1);

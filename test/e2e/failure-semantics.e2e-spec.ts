@@ -117,6 +117,23 @@ describeDatabase('failure semantics over HTTP', () => {
       expect(unchanged).toMatchObject({ status: 200, body: { id: v2.body.id, outcome: 'unchanged', status: 'completed' } });
       expect(await db.count('ingestion_requests', 'document_id = ?', ['handbook.md'])).toBe(2);
     });
+
+    it('should keep a document id of one collection apart from the same id in another', async () => {
+      const text = 'Expenses: receipts are due within 30 days of purchase.';
+      const inSales = (await ingest({ document_id: 'policy.md', collection: 'sales', text })).body;
+      const inLegal = await ingest({ document_id: 'policy.md', collection: 'legal', text });
+      // Same content, other collection: a new document at version 1, not "unchanged" and not a version 2 of sales' document.
+      expect(inLegal).toMatchObject({ status: 202, body: { outcome: 'created', document_version: 1 } });
+      expect(inSales).toMatchObject({ outcome: 'created', document_version: 1 });
+      await waitFor(inSales.id, 'completed');
+      await waitFor(inLegal.body.id, 'completed');
+
+      const legalV2 = (await ingest({ document_id: 'policy.md', collection: 'legal', text: `${text} Late ones are not refunded.` })).body;
+      expect(legalV2).toMatchObject({ outcome: 'created', document_version: 2 });
+      await waitFor(legalV2.id, 'completed');
+      expect(await statusOf(inLegal.body.id)).toMatchObject({ status: 'superseded', superseded_by: legalV2.id });
+      expect(await statusOf(inSales.id)).toMatchObject({ status: 'completed', chunk_count: 1 });
+    });
   });
 
   describe('bad input', () => {

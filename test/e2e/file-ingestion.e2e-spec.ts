@@ -167,6 +167,6 @@ describeDatabase('POST /v1/ingest/file', () => {
     const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     const route = spec.paths['/v1/ingest/file'].post;
     expect(Object.keys(route.requestBody.content)).toEqual(['multipart/form-data']);
-    expect(Object.keys(route.responses).sort()).toEqual(['202', '400', '401', '413', '415', '422', '429', '500', '503']);
+    expect(Object.keys(route.responses).sort()).toEqual(['202', '400', '401', '403', '413', '415', '422', '429', '500', '503']);
   });
 });

@@ -1,7 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory';
 import { IngestionPoller } from '../../src/ingestion/ingestion.poller';
+import { DbQueries } from '../support/db-queries';
 import { eventually, request } from '../support/http';
+import { multipartForm } from '../support/multipart';
 import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
 
 const KEY_ONE = 'ops-test-key-one-0123456789';
@@ -160,5 +162,61 @@ describeDatabase('operations: API keys, rate limit, CORS', () => {
     expect(String(allowed.headers['access-control-allow-headers'])).toContain('authorization');
     const other = await preflight('https://evil.example.net');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describeDatabase('operations: API keys limited to collections', () => {
+  const SUPPORT_KEY = 'support-only-key-0123456789';
+  let database: TestDatabase;
+  let app: NestFastifyApplication;
+  let db: DbQueries;
+
+  beforeAll(async () => {
+    database = createTestDatabase();
+    app = await createApp(database.config({ API_KEYS: `${KEY_ONE},${SUPPORT_KEY}:support|faq`, RATE_LIMIT_MAX: '0', POLLER_ENABLED: 'true', POLL_INTERVAL_MS: '50' }));
+    db = new DbQueries(app);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  const as = (key: string, method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown) => request(app, method, url, body, bearer(key));
+  const completed = (id: string) => eventually(async () => ((await as(KEY_ONE, 'GET', `/v1/status/${id}`)).body.status === 'completed' ? id : undefined));
+
+  it('should let a key use its own collections and answer 403, changing nothing, on any other', async () => {
+    const own = await as(SUPPORT_KEY, 'POST', '/v1/ingest', { text: 'Reset a password from the account page.', collection: 'support' });
+    expect(own.status).toBe(202);
+    const other = (await as(KEY_ONE, 'POST', '/v1/ingest', { text: 'Quarterly revenue grew by four percent.' })).body.id;
+    await completed(own.body.id);
+    await completed(other);
+    const before = { requests: await db.count('ingestion_requests'), chunks: await db.count('chunk_vectors') };
+
+    const forbidden = [
+      await as(SUPPORT_KEY, 'POST', '/v1/ingest', { text: 'Not for this key.' }),
+      await as(SUPPORT_KEY, 'POST', '/v1/ingest', { text: 'Not for this key.', collection: 'finance' }),
+      await as(SUPPORT_KEY, 'POST', '/v1/search', { query: 'revenue' }),
+      await as(SUPPORT_KEY, 'POST', '/v1/search', { query: 'revenue', collection: 'finance', mode: 'keyword' }),
+      await as(SUPPORT_KEY, 'GET', `/v1/status/${other}`),
+      await as(SUPPORT_KEY, 'GET', `/v1/ingest/${other}`),
+      await as(SUPPORT_KEY, 'DELETE', `/v1/ingest/${other}`),
+      await as(SUPPORT_KEY, 'DELETE', '/v1/collections/default'),
+    ];
+    const form = multipartForm({ name: 'notes.txt', content: 'Not for this key either.', contentType: 'text/plain' }, { collection: 'finance' });
+    const upload = await app.inject({ method: 'POST', url: '/v1/ingest/file', payload: form.payload, headers: { ...form.headers, ...bearer(SUPPORT_KEY) } });
+    forbidden.push({ status: upload.statusCode, body: upload.json(), headers: upload.headers });
+    for (const response of forbidden) {
+      expect(response).toMatchObject({ status: 403, body: { statusCode: 403, code: 'FORBIDDEN', message: expect.stringMatching(/no rights to collection/) } });
+    }
+    expect({ requests: await db.count('ingestion_requests'), chunks: await db.count('chunk_vectors') }).toEqual(before);
+
+    // Its own collections work for every route; a key without a list reaches every collection.
+    expect((await as(SUPPORT_KEY, 'GET', `/v1/status/${own.body.id}`)).body.status).toBe('completed');
+    const hits = (await as(SUPPORT_KEY, 'POST', '/v1/search', { query: 'password account', collection: 'support' })).body.results;
+    expect(hits.map((h: { ingestion_id: string }) => h.ingestion_id)).toContain(own.body.id);
+    expect(await as(SUPPORT_KEY, 'DELETE', '/v1/collections/faq')).toMatchObject({ status: 200 });
+    expect(await as(SUPPORT_KEY, 'DELETE', `/v1/ingest/${own.body.id}`)).toMatchObject({ status: 200, body: { deleted: true } });
+    expect(await as(KEY_ONE, 'DELETE', `/v1/ingest/${other}`)).toMatchObject({ status: 200, body: { deleted: true } });
   });
 });

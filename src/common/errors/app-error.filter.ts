@@ -30,6 +30,8 @@ export function statusOf(code: ErrorCode): number {
       return HttpStatus.SERVICE_UNAVAILABLE;
     case ErrorCode.Unauthorized:
       return HttpStatus.UNAUTHORIZED;
+    case ErrorCode.Forbidden:
+      return HttpStatus.FORBIDDEN;
     case ErrorCode.RateLimited:
       return HttpStatus.TOO_MANY_REQUESTS;
     case ErrorCode.Internal:

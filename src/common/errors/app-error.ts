@@ -16,6 +16,8 @@ export enum ErrorCode {
   EmbedderFailed = 'EMBEDDER_FAILED',
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
   Unauthorized = 'UNAUTHORIZED',
+  /** A valid API key that is limited to other collections. */
+  Forbidden = 'FORBIDDEN',
   RateLimited = 'RATE_LIMITED',
   NotReady = 'NOT_READY',
   Internal = 'INTERNAL_ERROR',

@@ -1,8 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsObject, IsOptional } from 'class-validator';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches } from 'class-validator';
 import { CHUNK_STRATEGIES, ChunkStrategy } from '../../chunking/chunking-options';
 import { SUPPORTED_EXTENSIONS } from '../../extraction/file-kind';
+import { COLLECTION_NAME, COLLECTION_NAME_MESSAGE, DEFAULT_COLLECTION } from '../../vector-store/collection';
 
 /** A form field holding a JSON object; anything else is left as is for @IsObject to reject. */
 const parseJsonObject = ({ value }: { value: unknown }) => {
@@ -24,6 +25,16 @@ export class IngestFileFieldsDto {
   @Transform(parseJsonObject)
   @IsObject({ message: 'source_metadata must be a JSON object' })
   source_metadata?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ default: DEFAULT_COLLECTION, pattern: COLLECTION_NAME.source, description: 'Collection the document belongs to', example: 'handbook' })
+  @IsOptional()
+  @Matches(COLLECTION_NAME, { message: COLLECTION_NAME_MESSAGE })
+  collection?: string;
+
+  @ApiPropertyOptional({ description: 'Your id for the document (as in POST /v1/ingest): uploading it again makes a new version', example: 'handbook.pdf' })
+  @IsOptional()
+  @IsString()
+  document_id?: string;
 
   @ApiPropertyOptional({ enum: CHUNK_STRATEGIES, description: 'Chunking strategy (default fixed)' })
   @IsOptional()
@@ -50,6 +61,8 @@ export const INGEST_FILE_FORM_SCHEMA = {
   properties: {
     file: { type: 'string', format: 'binary', description: `The document: ${SUPPORTED_EXTENSIONS.join(', ')}` },
     source_metadata: { type: 'string', description: 'A JSON object stored with every chunk', example: '{"team":"docs"}' },
+    collection: { type: 'string', pattern: COLLECTION_NAME.source, default: DEFAULT_COLLECTION },
+    document_id: { type: 'string', example: 'handbook.pdf' },
     chunking_strategy: { type: 'string', enum: CHUNK_STRATEGIES },
     chunk_size: { type: 'integer', example: 1000 },
     chunk_overlap: { type: 'integer', example: 200 },

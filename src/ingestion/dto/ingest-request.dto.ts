@@ -86,7 +86,7 @@ export class IngestRequestDto {
   @ApiPropertyOptional({
     maxLength: MAX_DOCUMENT_ID_LENGTH,
     description:
-      'Your own id for the document. Ingesting it again creates a new version that, once completed, atomically replaces ' +
+      'Your own id for the document, unique within its collection. Ingesting it again (into the same collection) creates a new version that, once completed, atomically replaces ' +
       'the previous version\'s chunks; the same content as the current version is not re-processed (200, outcome "unchanged").',
     example: 'handbook.md',
   })
