@@ -124,7 +124,7 @@ describeDatabase('ingestion lifecycle over HTTP', () => {
         '/v1/collections/{name}',
       ]),
     );
-    expect(Object.keys(spec.paths['/v1/ingest'].post.responses).sort()).toEqual(['200', '202', '400', '401', '409', '413', '415', '429', '500', '503']);
+    expect(Object.keys(spec.paths['/v1/ingest'].post.responses).sort()).toEqual(['200', '202', '400', '401', '403', '409', '413', '415', '429', '500', '503']);
     expect(spec.components.schemas.ErrorResponseDto.required).toEqual(expect.arrayContaining(['statusCode', 'code', 'message']));
     expect(spec.components.schemas.IngestRequestDto.properties.text.example).toEqual(expect.any(String));
   });
