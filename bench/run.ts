@@ -13,12 +13,15 @@ import { RawCopy } from './lib/raw-copy';
 import { CHUNK_COPY_COLUMNS, ChunkRow, chunkCopyLine, CHUNKING, prepareRows, vectorLiteral } from './lib/rows';
 import { formatTable, tableOf } from './lib/report';
 import { inParallel, latencySummary, round, timed } from './lib/stats';
+import { segmentCondition } from '../src/vector-store/index-segments';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 interface Size {
   name: string;
+  /** Service settings for this size (the smoke corpus is smaller than the default minimum segment). */
+  serviceEnv: Record<string, string>;
   documents: number;
   documentChars: number;
   topics: number;
@@ -28,8 +31,8 @@ interface Size {
 }
 
 const SIZES: Record<string, Size> = {
-  smoke: { name: 'smoke', documents: 40, documentChars: 5000, topics: 20, searchScales: [1000, 3000], queries: 20, scaleBatchDocuments: 10 },
-  full: { name: 'full', documents: 2000, documentChars: 5000, topics: 300, searchScales: [10_000, 100_000], queries: 500, scaleBatchDocuments: 200 },
+  smoke: { name: 'smoke', serviceEnv: { INDEX_MIN_SEGMENT_CHUNKS: '100' }, documents: 40, documentChars: 5000, topics: 20, searchScales: [1000, 3000], queries: 20, scaleBatchDocuments: 10 },
+  full: { name: 'full', serviceEnv: {}, documents: 2000, documentChars: 5000, topics: 300, searchScales: [10_000, 100_000], queries: 500, scaleBatchDocuments: 200 },
 };
 
 const SEED = 20261125;
@@ -58,7 +61,7 @@ async function main(): Promise<void> {
 
     figures.embedder = measureEmbedder(embedder, rows);
     figures.stages = measureStages(documents, embedder);
-    figures.ingest = await measureIngest(url, pool, documents, rows, embedder);
+    figures.ingest = await measureIngest(url, pool, documents, rows, embedder, size);
     figures.search = await measureSearch(url, pool, corpus, embedder, size);
   } finally {
     await pool.end();
@@ -124,16 +127,16 @@ async function startService(url: string, schema: string, extra: Record<string, s
  * measures GET /v1/status latency; then the same rows through raw COPY and LangChain, with the HNSW index
  * present during the load (steady state) and built after it (bulk load).
  */
-async function measureIngest(url: string, pool: Pool, documents: string[], rows: ChunkRow[], embedder: HashingEmbedder): Promise<Figures> {
+async function measureIngest(url: string, pool: Pool, documents: string[], rows: ChunkRow[], embedder: HashingEmbedder, size: Size): Promise<Figures> {
   await pool.query(`drop schema if exists "${SERVICE_SCHEMA}" cascade`);
-  const app = await startService(url, SERVICE_SCHEMA);
+  const app = await startService(url, SERVICE_SCHEMA, size.serviceEnv);
   let service: Figures;
   try {
-    service = await ingestThroughApi(app, pool, SERVICE_SCHEMA, documents);
+    service = await ingestThroughApi(app, pool, SERVICE_SCHEMA, documents, { waitForIndex: true });
   } finally {
     await app.stop();
   }
-  log(`service: ${service.chunks} chunks in ${service.seconds} s = ${service.chunksPerSecond} chunks/s`);
+  log(`service: ${service.chunks} chunks completed in ${service.seconds} s = ${service.chunksPerSecond} chunks/s; all indexed after ${service.indexedSeconds} s`);
 
   await recreateSchema(pool, PEER_SCHEMA);
   const serviceTable = `"${SERVICE_SCHEMA}".chunk_vectors`;
@@ -174,8 +177,11 @@ async function measureIngest(url: string, pool: Pool, documents: string[], rows:
   };
 }
 
-/** POSTs `documents` (16 in flight) and waits until all are completed; samples status latency meanwhile. */
-async function ingestThroughApi(app: AppProcess, pool: Pool, schema: string, documents: string[]): Promise<Figures> {
+/**
+ * POSTs `documents` (16 in flight) and waits until all are completed, and with `waitForIndex` until every chunk
+ * is in an HNSW segment; samples status latency meanwhile.
+ */
+async function ingestThroughApi(app: AppProcess, pool: Pool, schema: string, documents: string[], options: { waitForIndex: boolean }): Promise<Figures> {
   const ids: string[] = [];
   const statusLatencies: number[] = [];
   let done = false;
@@ -212,6 +218,8 @@ async function ingestThroughApi(app: AppProcess, pool: Pool, schema: string, doc
   done = true;
   await sampler;
   if (counts.failed > 0) throw new Error(`${counts.failed} ingestions failed`);
+  if (options.waitForIndex) await waitUntilIndexed(pool, schema);
+  const indexedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   return {
     documents: documents.length,
     chunks: counts.chunks,
@@ -219,6 +227,7 @@ async function ingestThroughApi(app: AppProcess, pool: Pool, schema: string, doc
     postedSeconds: round(postedSeconds, 2),
     chunksPerSecond: round(counts.chunks / seconds, 0),
     documentsPerSecond: round(documents.length / seconds, 1),
+    ...(options.waitForIndex ? { indexedSeconds: round(indexedSeconds, 2) } : {}),
     statusLatencyMs: mapValues(latencySummary(statusLatencies), (v) => round(v, 1)),
   };
 }
@@ -230,7 +239,7 @@ async function ingestThroughApi(app: AppProcess, pool: Pool, schema: string, doc
  */
 async function measureSearch(url: string, pool: Pool, corpus: Corpus, embedder: HashingEmbedder, size: Size): Promise<Figures> {
   await pool.query(`drop schema if exists "${SEARCH_SCHEMA}" cascade`);
-  const app = await startService(url, SEARCH_SCHEMA);
+  const app = await startService(url, SEARCH_SCHEMA, size.serviceEnv);
   const results: Figures[] = [];
   try {
     const queries = Array.from({ length: size.queries }, () => corpus.query(corpus.randomTopic()));
@@ -254,7 +263,8 @@ async function measureSearch(url: string, pool: Pool, corpus: Corpus, embedder: 
         if (response.status !== 200 || response.body.results.length !== TOP_K) throw new Error(`search answered ${response.status}`);
       });
       const raw = await rawSqlSearch(pool, SEARCH_SCHEMA, queryVectors);
-      const ingestBatch = await ingestThroughApi(app, pool, SEARCH_SCHEMA, corpus.documents(size.scaleBatchDocuments, size.documentChars).map((d) => d.text));
+      const batch = corpus.documents(size.scaleBatchDocuments, size.documentChars).map((d) => d.text);
+      const ingestBatch = await ingestThroughApi(app, pool, SEARCH_SCHEMA, batch, { waitForIndex: false });
       loaded += Number(ingestBatch.chunks);
 
       const peer = new LangchainPeer(url, embedder, PEER_SCHEMA, 'langchain_search');
@@ -296,9 +306,13 @@ async function timeQueries(queries: string[], run: (q: string) => Promise<void>)
 async function rawSqlSearch(pool: Pool, schema: string, vectors: Float32Array[]): Promise<{ latency: { p50: number; p95: number; p99: number }; recall: number }> {
   const client = await pool.connect();
   try {
-    // The service searches with ef_search = SEARCH_EF_SEARCH: measure the same index search it runs.
+    // The service searches with ef_search = SEARCH_EF_SEARCH: measure the same index search it runs, on the
+    // one segment the indexer has left (the range condition is what lets the planner use its partial index).
     await client.query(`set hnsw.ef_search = ${loadConfig({}).SEARCH_EF_SEARCH}`);
-    const sql = `select chunk_id, embedding <=> $1::vector as distance from "${schema}".chunk_vectors order by embedding <=> $1::vector limit ${TOP_K}`;
+    const { segments } = await indexState(pool, schema);
+    if (segments.length !== 1) throw new Error(`expected one index segment, found ${segments.length}`);
+    const sql = `select chunk_id, embedding <=> $1::vector as distance from "${schema}".chunk_vectors
+      where ${segmentCondition(segments[0])} order by embedding <=> $1::vector limit ${TOP_K}`;
     const latencies: number[] = [];
     let hits = 0;
     for (const vector of vectors) {
@@ -321,15 +335,13 @@ async function rawSqlSearch(pool: Pool, schema: string, vectors: Float32Array[])
   }
 }
 
-/** Appends chunk rows (and their completed request rows) to the service's tables, rebuilding the HNSW index. */
+/**
+ * Appends chunk rows (and their completed request rows) to the service's tables, then waits for the service's
+ * indexer to take them into one HNSW segment (a bulk load as the service handles it).
+ */
 async function seedServiceTables(pool: Pool, schema: string, rows: ChunkRow[]): Promise<void> {
   const client = await pool.connect();
   try {
-    const { rows: indexes } = await client.query<{ indexname: string; indexdef: string }>(
-      `select indexname, indexdef from pg_indexes where schemaname = $1 and tablename = 'chunk_vectors' and indexdef like '%hnsw%'`,
-      [schema],
-    );
-    for (const index of indexes) await client.query(`drop index "${schema}"."${index.indexname}"`);
     const requests = new Map<string, number>();
     for (const r of rows) requests.set(r.ingestionId, (requests.get(r.ingestionId) ?? 0) + 1);
     await pipeline(
@@ -343,10 +355,31 @@ async function seedServiceTables(pool: Pool, schema: string, rows: ChunkRow[]): 
       client.query(copyFrom(`copy "${schema}".ingestion_requests (id, status, text, text_length, source_metadata, chunking, attempts, max_attempts, chunk_count) from stdin`)),
     );
     await pipeline(Readable.from(rows.map(chunkCopyLine)), client.query(copyFrom(`copy "${schema}".chunk_vectors (${CHUNK_COPY_COLUMNS}) from stdin`)));
-    for (const index of indexes) await client.query(index.indexdef);
     await client.query(`analyze "${schema}".chunk_vectors`);
   } finally {
     client.release();
+  }
+  await waitUntilIndexed(pool, schema, { singleSegment: true });
+}
+
+/** The service's index segments and how many chunks no segment covers yet. */
+async function indexState(pool: Pool, schema: string): Promise<{ tail: number; segments: { seqFrom: number; seqTo: number }[] }> {
+  const { rows: segments } = await pool.query<{ seqFrom: string; seqTo: string }>(
+    `select seq_from as "seqFrom", seq_to as "seqTo" from "${schema}".vector_index_segments order by seq_from`,
+  );
+  const through = segments.length ? Number(segments[segments.length - 1].seqTo) : 0;
+  const { rows } = await pool.query<{ n: number }>(`select count(*)::int as n from "${schema}".chunk_vectors where seq > $1`, [through]);
+  return { tail: rows[0].n, segments: segments.map((s) => ({ seqFrom: Number(s.seqFrom), seqTo: Number(s.seqTo) })) };
+}
+
+/** Waits until every chunk is in an HNSW segment (and, with `singleSegment`, the indexer has merged them into one). */
+async function waitUntilIndexed(pool: Pool, schema: string, options: { singleSegment?: boolean } = {}): Promise<void> {
+  const deadline = Date.now() + 30 * 60_000;
+  for (;;) {
+    const state = await indexState(pool, schema);
+    if (state.tail === 0 && (!options.singleSegment || state.segments.length === 1)) return;
+    if (Date.now() > deadline) throw new Error(`not indexed after 30 minutes: ${JSON.stringify(state)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

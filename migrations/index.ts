@@ -3,6 +3,7 @@ import { Migration20261125120000_collections_and_keyword_search } from './Migrat
 import { Migration20261125130000_idempotency_and_documents } from './Migration20261125130000_idempotency_and_documents';
 import { Migration20261125140000_file_pages } from './Migration20261125140000_file_pages';
 import { Migration20261125150000_documents_per_collection } from './Migration20261125150000_documents_per_collection';
+import { Migration20261125160000_vector_index_segments } from './Migration20261125160000_vector_index_segments';
 
 /** Every migration, oldest first. `npm run migration:create` appends new ones here. */
 export const migrationsList = [
@@ -11,4 +12,5 @@ export const migrationsList = [
   Migration20261125130000_idempotency_and_documents,
   Migration20261125140000_file_pages,
   Migration20261125150000_documents_per_collection,
+  Migration20261125160000_vector_index_segments,
 ];

@@ -2,11 +2,13 @@ import type { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { HNSW_INDEX_METHOD } from '../../src/vector-store/index-segments';
 import { CHUNK_COPY_COLUMNS, ChunkRow, chunkCopyLine } from './rows';
 
 /**
  * "The limit": the same chunk rows loaded by raw `COPY … FROM STDIN` into a table identical to the service's
- * (created with LIKE … INCLUDING ALL, so the same columns, defaults and indexes, the HNSW index included).
+ * (created with LIKE … INCLUDING ALL, so the same columns, defaults and indexes) with one HNSW index over the
+ * whole table, built as the service builds its segments: what a writer that keeps an index current pays.
  */
 export class RawCopy {
   constructor(
@@ -19,9 +21,9 @@ export class RawCopy {
   async create(withVectorIndex: boolean): Promise<void> {
     await this.pool.query(`drop table if exists ${this.table}`);
     await this.pool.query(`create table ${this.table} (like ${this.serviceTable} including all)`);
-    if (!withVectorIndex) {
-      for (const name of await this.hnswIndexNames()) await this.pool.query(`drop index ${name}`);
-    }
+    // The service's partial segment indexes came along with LIKE: the peer gets one full index instead.
+    for (const name of await this.hnswIndexNames()) await this.pool.query(`drop index ${name}`);
+    if (withVectorIndex) await this.createVectorIndex();
   }
 
   async load(rows: ChunkRow[]): Promise<void> {
@@ -34,17 +36,9 @@ export class RawCopy {
     }
   }
 
-  /** Builds the HNSW index the service's table has, with the same definition. */
+  /** Builds one HNSW index over the table, with the method and parameters of the service's segments. */
   async createVectorIndex(): Promise<void> {
-    const { rows } = await this.pool.query<{ indexdef: string }>(
-      `select indexdef from pg_indexes where schemaname || '.' || tablename = replace(replace($1, '"', ''), ' ', '') and indexdef like '%hnsw%'`,
-      [this.serviceTable],
-    );
-    const [schema, name] = this.table.split('.');
-    for (const { indexdef } of rows) {
-      const definition = indexdef.replace(/^CREATE INDEX \S+ ON \S+/, `CREATE INDEX ON ${schema}.${name}`);
-      await this.pool.query(definition);
-    }
+    await this.pool.query(`create index on ${this.table} using ${HNSW_INDEX_METHOD}`);
   }
 
   private async hnswIndexNames(): Promise<string[]> {

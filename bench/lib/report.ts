@@ -17,7 +17,7 @@ export function tableOf(f: any): Row[] {
 
   add('embedder alone, one core (chunks/s)', fixed(f.embedder.chunksPerSecond, 0), '>= 20000', f.embedder.chunksPerSecond >= 20_000);
   add('corpus chunking / embedding, in-process (s)', `${fixed(f.stages.chunkSeconds, 2)} / ${fixed(f.stages.embedSeconds, 2)}`);
-  add('ingest via API, index maintained (chunks/s)', fixed(service.chunksPerSecond, 0));
+  add('ingest via API until completed, searchable (chunks/s)', fixed(service.chunksPerSecond, 0));
   add('raw COPY into the identical indexed table (chunks/s)', fixed(rawCopy.indexedChunksPerSecond, 0));
   add('LangChain.js into its indexed table (chunks/s)', fixed(langchain.indexedChunksPerSecond, 0));
   const vsRaw = service.chunksPerSecond / rawCopy.indexedChunksPerSecond;
@@ -26,11 +26,11 @@ export function tableOf(f: any): Row[] {
   add('  steady state: service / LangChain', `${fixed(vsPeer, 2)}x`, '>= 2x', vsPeer >= 2);
   const rawBulk = rawCopy.bulkLoadSeconds + rawCopy.bulkIndexSeconds;
   const peerBulk = langchain.bulkLoadSeconds + langchain.bulkIndexSeconds;
-  add('bulk load, new table, until searchable through an index (s): service', fixed(service.seconds, 2));
+  add('bulk load, new table, until searchable through an index (s): service', fixed(service.indexedSeconds, 2));
   add('  LangChain load + CREATE INDEX (s)', `${fixed(langchain.bulkLoadSeconds, 2)} + ${fixed(langchain.bulkIndexSeconds, 2)}`);
   add('  raw COPY + CREATE INDEX (s)', `${fixed(rawCopy.bulkLoadSeconds, 2)} + ${fixed(rawCopy.bulkIndexSeconds, 2)}`);
-  add('  bulk: service / LangChain', `${fixed(service.seconds / peerBulk, 2)}x`, '<= 1x', service.seconds <= peerBulk);
-  add('  bulk: service / raw', `${fixed(service.seconds / rawBulk, 2)}x`, '<= 1.5x', service.seconds <= 1.5 * rawBulk);
+  add('  bulk: service / LangChain', `${fixed(service.indexedSeconds / peerBulk, 2)}x`, '<= 1x', service.indexedSeconds <= peerBulk);
+  add('  bulk: service / raw', `${fixed(service.indexedSeconds / rawBulk, 2)}x`, '<= 1.5x', service.indexedSeconds <= 1.5 * rawBulk);
   add('GET /v1/status p99 during the ingest (ms)', fixed(service.statusLatencyMs.p99, 1), '<= 50', service.statusLatencyMs.p99 <= 50);
   for (const s of f.search.scales) {
     add(`search at ${s.chunks} chunks, HTTP p50/p95/p99 (ms)`, `${fixed(s.httpMs.p50, 2)} / ${fixed(s.httpMs.p95, 2)} / ${fixed(s.httpMs.p99, 2)}`);

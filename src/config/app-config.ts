@@ -75,12 +75,23 @@ export class AppConfig {
   /** HNSW candidate list size for vector search (pgvector's hnsw.ef_search); higher finds more, slower. A request may override it. */
   @Transform(toInt) @IsInt() @Min(10) @Max(1000) SEARCH_EF_SEARCH = 100;
 
-  /** Run the background poller in this process. */
+  /** A tail of unindexed chunks smaller than this is searched exactly rather than indexed (cheap, and exact). */
+  @Transform(toInt) @IsInt() @Min(1) INDEX_MIN_SEGMENT_CHUNKS = 2000;
+  /** A tail this large is indexed even while chunks keep arriving: bounds the exact scan each search does. */
+  @Transform(toInt) @IsInt() @Min(1) INDEX_MAX_TAIL_CHUNKS = 20_000;
+  /** Otherwise the tail is indexed once no chunk has arrived for this many milliseconds (one build per bulk load). */
+  @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000) INDEX_QUIET_MS = 1000;
+  /** Above this many HNSW segments the indexer merges the smallest adjacent pair (each search scans every segment). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64) INDEX_MAX_SEGMENTS = 4;
+  /** maintenance_work_mem of an index build, in MB: a build whose graph fits is several times faster. */
+  @Transform(toInt) @IsInt() @Min(64) @Max(65_536) INDEX_BUILD_MEMORY_MB = 1024;
+
+  /** Run the background poller (and the vector indexer) in this process. */
   @Transform(toBool) @IsBoolean() POLLER_ENABLED = true;
   /** Milliseconds between poller ticks. */
   @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000) POLL_INTERVAL_MS = 500;
-  /** Requests claimed per tick. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(1000) POLL_BATCH_SIZE = 8;
+  /** Requests claimed per claim; those without a document_id are then stored together, in one transaction. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000) POLL_BATCH_SIZE = 16;
   /** Claimed requests processed at the same time by one process (embedding calls in flight). */
   @Transform(toInt) @IsInt() @Min(1) @Max(64) POLL_CONCURRENCY = 2;
   /** A running request whose lock is older than this is taken to be orphaned by a dead worker and reclaimed. */
@@ -206,6 +217,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (config.EMBEDDING_PROVIDER === 'openai' && (!config.EMBEDDING_BASE_URL || !config.EMBEDDING_MODEL)) {
     throw new ConfigError(['EMBEDDING_PROVIDER=openai: set EMBEDDING_BASE_URL (e.g. http://localhost:8000) and EMBEDDING_MODEL']);
+  }
+  if (config.INDEX_MIN_SEGMENT_CHUNKS > config.INDEX_MAX_TAIL_CHUNKS) {
+    throw new ConfigError([
+      `INDEX_MIN_SEGMENT_CHUNKS=${config.INDEX_MIN_SEGMENT_CHUNKS}: must not exceed INDEX_MAX_TAIL_CHUNKS (${config.INDEX_MAX_TAIL_CHUNKS})`,
+    ]);
   }
   if (config.CHUNK_OVERLAP >= config.CHUNK_SIZE) {
     throw new ConfigError([`CHUNK_OVERLAP=${config.CHUNK_OVERLAP}: must be smaller than CHUNK_SIZE (${config.CHUNK_SIZE})`]);

@@ -3,10 +3,9 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '../config/app-config';
 import type { ClaimedRequest } from '../status/ingestion-request.repository';
-import { withLogContext } from '../logging/log-context';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { StatusService } from '../status/status.service';
 import { IngestionProcessor } from './ingestion.processor';
@@ -130,35 +129,20 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
     return handled;
   }
 
-  /** Processes the claimed requests, at most POLL_CONCURRENCY at a time; rejects with the first failure. */
+  /** Processes the claimed requests (POLL_CONCURRENCY embedding at a time, stored together); rejects if the database is gone. */
   private async processAll(claimed: ClaimedRequest[]): Promise<number> {
+    if (claimed.length === 0) return 0;
     claimed.forEach((request) => this.held.add(request.id));
     this.metrics.claimed(claimed.length);
-    const queue = [...claimed];
-    let handled = 0;
-    const lane = async (): Promise<void> => {
-      for (let request = queue.shift(); request && !this.stopping; request = queue.shift()) {
-        try {
-          // On the embedded database every query settles as a microtask: without this the drain would keep
-          // the event loop from HTTP requests, timers and SIGTERM until the queue is empty.
-          await yieldToEventLoop();
-          const claim = request;
-          const processOne = () => RequestContext.create(this.em, () => this.processor.process(claim, this.workerId));
-          const outcome = await withLogContext({ ingestion_id: claim.id, worker_id: this.workerId }, processOne);
-          await this.metrics.attemptFinished(claim.id, outcome);
-          handled++;
-        } finally {
-          // Done, or failed without recording an outcome (database gone): either way no longer renewed, so a
-          // request left running is reclaimed once its lease expires.
-          this.held.delete(request.id);
-        }
-      }
-    };
-    const lanes = await Promise.allSettled(Array.from({ length: Math.min(this.config.POLL_CONCURRENCY, queue.length) }, lane));
-    // Not started because shutdown began: released by beforeApplicationShutdown, no longer renewed.
-    queue.forEach((request) => this.held.delete(request.id));
-    const failure = lanes.find((lane): lane is PromiseRejectedResult => lane.status === 'rejected');
-    if (failure) throw failure.reason;
-    return handled;
+    try {
+      const options = { concurrency: this.config.POLL_CONCURRENCY, stopping: () => this.stopping };
+      const outcomes = await RequestContext.create(this.em, () => this.processor.processBatch(claimed, this.workerId, options));
+      for (const outcome of outcomes.values()) this.metrics.attemptFinished(outcome);
+      return outcomes.size;
+    } finally {
+      // Done; or not started because shutdown began (released by beforeApplicationShutdown); or failed without
+      // recording an outcome (database gone, reclaimed once its lease expires): either way no longer renewed.
+      claimed.forEach((request) => this.held.delete(request.id));
+    }
   }
 }

@@ -85,26 +85,15 @@ export class IngestionMetrics {
     }
   }
 
-  /**
-   * Counts an attempt's outcome; for a completion also its chunks and its accepted → completed time, read
-   * from the row the completing transaction wrote. Never throws: metrics must not fail the work they measure.
-   */
-  async attemptFinished(ingestionId: string, outcome: AttemptOutcome): Promise<void> {
+  /** Counts an attempt's outcome. */
+  attemptFinished(outcome: AttemptOutcome): void {
     this.attempts.inc({ outcome });
-    if (outcome !== 'completed') return;
-    try {
-      const em = this.em.fork() as SqlEntityManager;
-      const [row] = await em.execute<{ chunk_count: number; seconds: string | number }[]>(
-        `select chunk_count, extract(epoch from completed_at - created_at) as seconds
-           from ${tableName(em, 'ingestion_requests')} where id = ? and status = 'completed'`,
-        [ingestionId],
-      );
-      if (!row) return; // deleted in the meantime
-      this.chunksStored.inc(row.chunk_count);
-      this.acceptedToCompleted.observe(Number(row.seconds));
-    } catch (error) {
-      this.logger.warn(`Could not record completion metrics: ${error instanceof Error ? error.message : String(error)}`);
-    }
+  }
+
+  /** A request completed, storing `chunks` chunks, `seconds` after it was accepted. */
+  completed(chunks: number, seconds: number): void {
+    this.chunksStored.inc(chunks);
+    this.acceptedToCompleted.observe(seconds);
   }
 
   private async collectQueueDepth(gauge: Gauge<'status'>): Promise<void> {

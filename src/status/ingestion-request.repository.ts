@@ -1,6 +1,6 @@
 import { EntityRepository } from '@mikro-orm/sql';
 import { AppError } from '../common/errors/app-error';
-import { tableName, SqlEntityManager } from '../database/sql';
+import { executeBound, tableName, SqlEntityManager } from '../database/sql';
 import type { IngestionRequest } from './ingestion-request.entity';
 import { IngestionStatus } from './ingestion-status';
 
@@ -16,6 +16,12 @@ export interface ClaimedRequest {
   maxAttempts: number;
   /** Set when the request is a version of a client document (of its collection). */
   document?: { id: string; version: number };
+}
+
+/** A request's result: how many chunks it stored. */
+export interface Completion {
+  id: string;
+  chunkCount: number;
 }
 
 /** A client document: its id is unique within its collection. */
@@ -226,15 +232,21 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
     return rows.length;
   }
 
-  /** running → completed, in the caller's transaction (the one that stored the chunks). */
-  async markCompleted(tx: SqlEntityManager, id: string, workerId: string, chunkCount: number): Promise<boolean> {
-    const rows = await tx.execute(
-      `update ${this.table} set status = 'completed', chunk_count = ?, error_message = null, completed_at = now(),
+  /**
+   * running → completed for each request `workerId` still holds, in the caller's transaction (the one that
+   * stores the chunks), in one statement. Returns the ids it completed with their accepted → completed seconds.
+   */
+  async markCompleted(tx: SqlEntityManager, workerId: string, completions: readonly Completion[]): Promise<Map<string, number>> {
+    const rows = await executeBound<{ id: string; seconds: string | number }>(
+      tx,
+      `update ${this.table} as r set status = 'completed', chunk_count = c.chunk_count, error_message = null, completed_at = now(),
               locked_at = null, locked_by = null, updated_at = now()
-        where id = ? and status = 'running' and locked_by = ? returning id`,
-      [chunkCount, id, workerId],
+         from unnest($1::uuid[], $2::int[]) as c (id, chunk_count)
+        where r.id = c.id and r.status = 'running' and r.locked_by = $3
+        returning r.id, extract(epoch from now() - r.created_at) as seconds`,
+      [completions.map((c) => c.id), completions.map((c) => c.chunkCount), workerId],
     );
-    return rows.length === 1;
+    return new Map(rows.map((r) => [r.id, Number(r.seconds)]));
   }
 
   /** running → accepted again, due at `nextAttemptAt`; keeps the error so status shows why it is retrying. */

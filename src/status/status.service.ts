@@ -5,7 +5,7 @@ import type { ChunkingOptions } from '../chunking/chunking-options';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { SqlEntityManager } from '../database/sql';
 import { IngestionRequest } from './ingestion-request.entity';
-import { ClaimedRequest, ExistingRequest, IngestionRequestRepository, NewRequestRow } from './ingestion-request.repository';
+import { ClaimedRequest, Completion, ExistingRequest, IngestionRequestRepository, NewRequestRow } from './ingestion-request.repository';
 import { IngestionStatus } from './ingestion-status';
 import { DEFAULT_COLLECTION } from '../vector-store/collection';
 
@@ -125,8 +125,9 @@ export class StatusService {
     return this.requests.renewLocks(workerId, ids);
   }
 
-  complete(tx: SqlEntityManager, id: string, workerId: string, chunkCount: number): Promise<boolean> {
-    return this.requests.markCompleted(tx, id, workerId, chunkCount);
+  /** Completes the requests `workerId` still holds; returns those it completed with their accepted → completed seconds. */
+  complete(tx: SqlEntityManager, workerId: string, completions: readonly Completion[]): Promise<Map<string, number>> {
+    return this.requests.markCompleted(tx, workerId, completions);
   }
 
   /**

@@ -6,6 +6,7 @@ import { BootCheckError } from '../database/boot-check.error';
 import { SchemaGuard } from '../database/schema-guard.service';
 import { executeBound, tableName, SqlEntityManager } from '../database/sql';
 import { Embedder } from '../embedding/embedder';
+import { indexedThrough, segmentCondition, SegmentCatalog } from './index-segments';
 import { ChunkSet, KeywordQuery, SearchFilters, SearchHit, VectorQuery, VectorStore } from './vector-store';
 
 /** Rows per INSERT: bounds the size of one statement's array parameters (a 384-d vector is ~3 KB of text). */
@@ -32,13 +33,14 @@ interface HitRow {
   score: number | string;
 }
 
-/** Chunks in `chunk_vectors`: cosine search through its HNSW index, keyword search through its GIN index. */
+/** Chunks in `chunk_vectors`: cosine search through its HNSW segments and exact tail, keyword search through its GIN index. */
 @Injectable()
 export class PgvectorStore extends VectorStore implements OnModuleInit {
   constructor(
     private readonly em: SqlEntityManager,
     private readonly embedder: Embedder,
     private readonly schemaGuard: SchemaGuard,
+    private readonly segments: SegmentCatalog,
     private readonly config: AppConfig,
   ) {
     super();
@@ -66,61 +68,66 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
   }
 
   /**
-   * Deletes the ingestion's chunks, then inserts the new ones with one `INSERT … SELECT FROM unnest(…)` per
-   * batch: a dozen bound array parameters whatever the row count (well below PGlite's 32,767-parameter limit),
-   * and no per-row SQL for the server to parse.
+   * Deletes the ingestions' chunks, then inserts the new ones with one `INSERT … SELECT FROM unnest(…)` per
+   * INSERT_BATCH rows, whichever ingestions they belong to: a dozen bound array parameters whatever the row
+   * count (well below PGlite's 32,767-parameter limit), and no per-row SQL for the server to parse.
    */
-  async replaceChunks(tx: SqlEntityManager, set: ChunkSet): Promise<void> {
-    await executeBound(tx, `delete from ${this.table} where ingestion_id = $1`, [set.ingestionId]);
-    const sourceMetadata = JSON.stringify(set.sourceMetadata);
-    for (let from = 0; from < set.chunks.length; from += INSERT_BATCH) {
-      const batch = set.chunks.slice(from, from + INSERT_BATCH);
+  async replaceChunks(tx: SqlEntityManager, sets: readonly ChunkSet[]): Promise<void> {
+    if (sets.length === 0) return;
+    await executeBound(tx, `delete from ${this.table} where ingestion_id = any($1::uuid[])`, [sets.map((s) => s.ingestionId)]);
+    const rows = sets.flatMap((set) => {
+      const sourceMetadata = JSON.stringify(set.sourceMetadata);
+      return set.chunks.map((chunk) => ({ set, sourceMetadata, chunk }));
+    });
+    for (let from = 0; from < rows.length; from += INSERT_BATCH) {
+      const batch = rows.slice(from, from + INSERT_BATCH);
       await executeBound(
         tx,
         `insert into ${this.table} (chunk_id, ingestion_id, collection, chunk_strategy, source_metadata, chunk_index, chunk_text,
                 start_offset, end_offset, token_count, chunk_metadata, embedding)
-         select c.chunk_id, $1::uuid, $2, $3, $4::jsonb, c.chunk_index, c.chunk_text, c.start_offset, c.end_offset,
-                c.token_count, c.chunk_metadata, c.embedding
-           from unnest($5::uuid[], $6::int[], $7::text[], $8::int[], $9::int[], $10::int[], $11::jsonb[], $12::text::vector[])
-             as c (chunk_id, chunk_index, chunk_text, start_offset, end_offset, token_count, chunk_metadata, embedding)`,
+         select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::int[], $7::text[], $8::int[], $9::int[],
+                              $10::int[], $11::jsonb[], $12::text::vector[])`,
         [
-          set.ingestionId,
-          set.collection,
-          set.strategy,
-          sourceMetadata,
-          batch.map((c) => chunkId(set.ingestionId, c.index)),
-          batch.map((c) => c.index),
-          batch.map((c) => c.text),
-          batch.map((c) => c.start),
-          batch.map((c) => c.end),
-          batch.map((c) => c.tokenCount ?? null),
-          batch.map((c) => JSON.stringify(c.metadata ?? {})),
+          batch.map(({ set, chunk }) => chunkId(set.ingestionId, chunk.index)),
+          batch.map(({ set }) => set.ingestionId),
+          batch.map(({ set }) => set.collection),
+          batch.map(({ set }) => set.strategy),
+          batch.map(({ sourceMetadata }) => sourceMetadata),
+          batch.map(({ chunk }) => chunk.index),
+          batch.map(({ chunk }) => chunk.text),
+          batch.map(({ chunk }) => chunk.start),
+          batch.map(({ chunk }) => chunk.end),
+          batch.map(({ chunk }) => chunk.tokenCount ?? null),
+          batch.map(({ chunk }) => JSON.stringify(chunk.metadata ?? {})),
           // Sent as one array literal: drivers (PGlite) do not know how to serialise an array of pgvector's type.
-          `{${batch.map((c) => `"${vectorLiteral(c.embedding)}"`).join(',')}}`,
+          `{${batch.map(({ chunk }) => `"${vectorLiteral(chunk.embedding)}"`).join(',')}}`,
         ],
       );
     }
   }
 
   /**
-   * Filtered HNSW search that still returns `topK` when that many chunks match: pgvector 0.8's iterative
-   * scan keeps walking the graph until enough rows pass the filters (or hnsw.max_scan_tuples, 20,000 by
-   * default, is reached). `relaxed_order` may return them slightly out of order, so the outer query
-   * re-sorts by exact distance. A very selective filter (a few ingestions) makes the planner pick the
-   * ingestion_id index and an exact scan instead.
+   * The nearest `topK` of each HNSW segment (its range condition lets the planner use its partial index) and
+   * of the unindexed tail (an exact scan of the newest chunks), merged by exact distance. Filtered searches
+   * still return `topK` when that many chunks match: pgvector 0.8's iterative scan keeps walking the graph
+   * until enough rows pass the filters (or hnsw.max_scan_tuples, 20,000 by default, is reached);
+   * `relaxed_order` may return them slightly out of order, which the final sort repairs. A very selective
+   * filter (a few ingestions) makes the planner pick the ingestion_id index and an exact scan instead.
    */
   async search(query: VectorQuery): Promise<SearchHit[]> {
     const filters = whereClause(query, 2);
     const efSearch = Math.max(query.efSearch ?? this.config.SEARCH_EF_SEARCH, query.topK);
-    const sql = `with nearest as materialized (
-           select ${HIT_COLUMNS}, embedding <=> $1::vector as distance
-             from ${this.table}
-            where ${filters.sql}
-            order by embedding <=> $1::vector
-            limit ${Math.trunc(query.topK)})
+    const topK = Math.trunc(query.topK);
+    const segments = await this.segments.current();
+    const ranges = [...segments.map(segmentCondition), `seq > ${indexedThrough(segments)}`];
+    const nearestIn = (range: string) =>
+      `(select ${HIT_COLUMNS}, embedding <=> $1::vector as distance from ${this.table}
+         where ${range} and ${filters.sql} order by embedding <=> $1::vector limit ${topK})`;
+    const sql = `with nearest as materialized (${ranges.map(nearestIn).join(' union all ')})
          select *, 1 - distance as score from nearest
           where ${query.minScore === undefined ? 'true' : `1 - distance >= ${Number(query.minScore)}`}
-          order by distance, chunk_id`;
+          order by distance, chunk_id
+          limit ${topK}`;
     const params = [pgvector.toSql(Array.from(query.vector)), ...filters.params];
     const rows = await this.em.transactional(async (tx) => {
       // SET LOCAL keeps the settings inside this transaction, so pooled connections are left as found.

@@ -68,8 +68,8 @@ export interface SearchHit {
 
 /** Where chunk vectors live. Writes take the caller's transaction so chunks and status commit together. */
 export abstract class VectorStore {
-  /** Replaces every chunk of the ingestion with `set.chunks` (a retry overwrites, never duplicates). */
-  abstract replaceChunks(tx: SqlEntityManager, set: ChunkSet): Promise<void>;
+  /** Replaces every chunk of each set's ingestion with `set.chunks` (a retry overwrites, never duplicates). */
+  abstract replaceChunks(tx: SqlEntityManager, sets: readonly ChunkSet[]): Promise<void>;
   /** Nearest chunks by cosine distance; returns `topK` when that many pass the filters. */
   abstract search(query: VectorQuery): Promise<SearchHit[]>;
   /** Chunks matching any word of the text (PostgreSQL full-text search), best rank first. */

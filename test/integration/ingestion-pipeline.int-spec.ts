@@ -135,6 +135,25 @@ describeDatabase('ingestion pipeline', () => {
     expect((await statusOf(request.id)).status).toBe(IngestionStatus.Running);
   });
 
+  it('should store a batch together, leaving out only a request whose claim was taken over', async () => {
+    const requests = [await accept(), await accept(), await accept()];
+    const claimed = await db.inContext(() => status.claim('batch-worker', 10));
+    expect(claimed.map((c) => c.id).sort()).toEqual(requests.map((r) => r.id).sort());
+    const taken = requests[1].id;
+    await db.expireLock(taken);
+    await db.inContext(() => status.claim('other-worker', 10));
+
+    const processor = app.get(IngestionProcessor);
+    const outcomes = await db.inContext(() => processor.processBatch(claimed, 'batch-worker', { concurrency: 2, stopping: () => false }));
+    expect(Object.fromEntries(outcomes)).toEqual({ [requests[0].id]: 'completed', [taken]: 'lost-lease', [requests[2].id]: 'completed' });
+    for (const id of [requests[0].id, requests[2].id]) {
+      expect(await statusOf(id)).toMatchObject({ status: IngestionStatus.Completed, chunkCount: (await db.chunks(id)).length });
+      expect((await db.chunks(id)).length).toBeGreaterThan(0);
+    }
+    expect(await db.count('chunk_vectors', 'ingestion_id = ?', [taken])).toBe(0);
+    expect((await statusOf(taken)).status).toBe(IngestionStatus.Running);
+  });
+
   it('should put requests a worker holds back in the queue when it releases them', async () => {
     const request = await accept();
     await db.inContext(() => status.claim('stopping-worker', 10));

@@ -1,8 +1,11 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SqlEntityManager, tableName } from '../../src/database/sql';
 import { Embedder } from '../../src/embedding/embedder';
 import { IngestionPoller } from '../../src/ingestion/ingestion.poller';
 import { StatusService } from '../../src/status/status.service';
+import { IndexSegment, SegmentCatalog, segmentCondition } from '../../src/vector-store/index-segments';
+import { VectorIndexer } from '../../src/vector-store/vector-indexer';
 import { VectorStore } from '../../src/vector-store/vector-store';
 import { newIngestion } from '../factories/ingestion.factory';
 import { DbQueries } from '../support/db-queries';
@@ -18,10 +21,11 @@ describeDatabase('PgvectorStore filtered search', () => {
   let em: SqlEntityManager;
   let sut: VectorStore;
   let query: Float32Array;
+  let segment: IndexSegment;
 
   beforeAll(async () => {
     database = createTestDatabase();
-    app = await createTestApp(database.config({ POLL_BATCH_SIZE: '32' }));
+    app = await createTestApp(database.config({ POLL_BATCH_SIZE: '32', INDEX_MIN_SEGMENT_CHUNKS: '1', INDEX_QUIET_MS: '10' }));
     em = app.get(SqlEntityManager);
     sut = app.get(VectorStore);
     const db = new DbQueries(app);
@@ -35,6 +39,9 @@ describeDatabase('PgvectorStore filtered search', () => {
     }
     await app.get(IngestionPoller).tick();
     expect(await db.count('chunk_vectors')).toBe(DOCS * CHUNKS_PER_DOC);
+    await sleep(30); // the tail goes quiet: the indexer builds one HNSW segment over every chunk
+    await app.get(VectorIndexer).settle();
+    [segment] = await app.get(SegmentCatalog).read();
     [query] = await app.get(Embedder).embed(['vector index recall']);
   });
 
@@ -53,7 +60,9 @@ describeDatabase('PgvectorStore filtered search', () => {
     const schema = `"${em.config.get('schema')}"`;
     await em
       .transactional(async (tx) => {
-        await tx.execute(`drop index ${schema}.chunk_vectors_collection_created_idx, ${schema}.chunk_vectors_source_metadata_gin`);
+        await tx.execute(
+          `drop index ${schema}.chunk_vectors_collection_created_idx, ${schema}.chunk_vectors_source_metadata_gin, ${schema}.chunk_vectors_seq_idx`,
+        );
         await tx.execute('set local enable_seqscan = off');
         result = await fn();
         throw rollback;
@@ -67,11 +76,12 @@ describeDatabase('PgvectorStore filtered search', () => {
   it('should walk the HNSW index when the planner is steered to it', async () => {
     const plan = await throughHnsw(() =>
       em.execute<Record<string, string>[]>(
-        `explain select chunk_id from ${tableName(em, 'chunk_vectors')} where collection = 'kb' and source_metadata @> '{"team":"payments"}'
+        `explain select chunk_id from ${tableName(em, 'chunk_vectors')}
+          where ${segmentCondition(segment)} and collection = 'kb' and source_metadata @> '{"team":"payments"}'
           order by embedding <=> (select embedding from ${tableName(em, 'chunk_vectors')} limit 1) limit 30`,
       ),
     );
-    expect(plan.map((row) => Object.values(row)[0]).join('\n')).toContain('chunk_vectors_embedding_hnsw');
+    expect(plan.map((row) => Object.values(row)[0]).join('\n')).toContain(segment.indexName);
   });
 
   it('should still return top_k filtered hits through the HNSW index (iterative scan), best first', async () => {

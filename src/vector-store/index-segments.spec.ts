@@ -1,0 +1,42 @@
+import { IndexPolicy, IndexSegment, nextBuild, segmentIndexName, TailState } from './index-segments';
+
+const policy: IndexPolicy = { minSegmentChunks: 100, maxTailChunks: 1000, quietMs: 1000, maxSegments: 3 };
+const segment = (seqFrom: number, seqTo: number, chunkCount = seqTo - seqFrom): IndexSegment => ({
+  indexName: segmentIndexName(seqFrom, seqTo),
+  seqFrom,
+  seqTo,
+  chunkCount,
+});
+const busy = (chunks: number, lastSeq: number): TailState => ({ chunks, lastSeq, idleMs: 10 });
+const quiet = (chunks: number, lastSeq: number): TailState => ({ chunks, lastSeq, idleMs: 5000 });
+
+describe(nextBuild.name, () => {
+  it('should leave a small tail to exact search, busy or quiet', () => {
+    expect(nextBuild([], busy(99, 99), policy)).toBeUndefined();
+    expect(nextBuild([], quiet(99, 99), policy)).toBeUndefined();
+  });
+
+  it('should seal a tail once the writes pause, or at once when it reaches the maximum', () => {
+    expect(nextBuild([], busy(500, 500), policy)).toBeUndefined();
+    expect(nextBuild([], quiet(500, 500), policy)).toEqual({ seqFrom: 0, seqTo: 500, replaces: [] });
+    expect(nextBuild([segment(0, 5000)], busy(1000, 6200), policy)).toEqual({ seqFrom: 5000, seqTo: 6200, replaces: [] });
+  });
+
+  it('should merge a new segment into the one before once quiet, unless it is much smaller', () => {
+    const big = segment(0, 10_000);
+    expect(nextBuild([big, segment(10_000, 12_000)], quiet(0, 12_000), policy)).toBeUndefined();
+    expect(nextBuild([big, segment(10_000, 13_000)], busy(0, 13_000), policy)).toBeUndefined();
+    const bulk = segment(10_000, 13_000);
+    expect(nextBuild([big, bulk], quiet(0, 13_000), policy)).toEqual({ seqFrom: 0, seqTo: 13_000, replaces: [big, bulk] });
+  });
+
+  it('should merge the smallest adjacent pair when there are too many segments, even while busy', () => {
+    const segments = [segment(0, 8000), segment(8000, 9000), segment(9000, 9300), segment(9300, 10_400)];
+    expect(nextBuild(segments, busy(10, 10_410), policy)).toEqual({ seqFrom: 8000, seqTo: 9300, replaces: [segments[1], segments[2]] });
+  });
+
+  it('should count chunks, not seq ranges (deleted chunks leave gaps)', () => {
+    const segments = [segment(0, 8000, 100), segment(8000, 9000, 900), segment(9000, 9300, 300), segment(9300, 10_400, 1100)];
+    expect(nextBuild(segments, busy(0, 10_400), policy)?.replaces).toEqual([segments[0], segments[1]]);
+  });
+});

@@ -1,0 +1,141 @@
+import { Injectable } from '@nestjs/common';
+import { SqlEntityManager, tableName } from '../database/sql';
+
+/**
+ * One partial HNSW index over the chunks whose `seq` is in (seqFrom, seqTo]. Segments tile (0, last seqTo];
+ * chunks above it (the tail) have no index yet and are searched exactly.
+ */
+export interface IndexSegment {
+  indexName: string;
+  seqFrom: number;
+  seqTo: number;
+  chunkCount: number;
+}
+
+/** The HNSW access method, operator class and build parameters of every segment (and of the bench's peers). */
+export const HNSW_INDEX_METHOD = 'hnsw (embedding vector_cosine_ops) with (m = 16, ef_construction = 64)';
+
+/** Deterministic, so a range is built under one name and a half-built leftover is recognised by it. */
+export const SEGMENT_INDEX_PREFIX = 'chunk_vectors_hnsw_';
+export const segmentIndexName = (seqFrom: number, seqTo: number) => `${SEGMENT_INDEX_PREFIX}${seqFrom}_${seqTo}`;
+
+/** The SQL condition that selects a segment's rows; a search repeats it so the planner can use the partial index. */
+export const segmentCondition = (segment: Pick<IndexSegment, 'seqFrom' | 'seqTo'>) =>
+  `seq > ${Math.trunc(segment.seqFrom)} and seq <= ${Math.trunc(segment.seqTo)}`;
+
+/** Where the indexed part ends: chunks with a larger seq are the tail. */
+export const indexedThrough = (segments: readonly IndexSegment[]) => segments.at(-1)?.seqTo ?? 0;
+
+interface SegmentRow {
+  index_name: string;
+  seq_from: string | number;
+  seq_to: string | number;
+  chunk_count: number;
+}
+
+/** How long a search may use a segment list read earlier: a stale list is still correct (see `search`), only slower. */
+const CACHE_MS = 1000;
+
+/**
+ * The segment list (vector_index_segments), cached briefly for searches. A stale list is safe: a replaced
+ * segment's range is inside its replacement's, so the planner proves the replacement's predicate from the
+ * old condition, and chunks above an old end are still in the (exactly searched) tail.
+ */
+@Injectable()
+export class SegmentCatalog {
+  private cached?: { at: number; segments: Promise<IndexSegment[]> };
+
+  constructor(private readonly em: SqlEntityManager) {}
+
+  private get table(): string {
+    return tableName(this.em, 'vector_index_segments');
+  }
+
+  /** The segments as searches see them (at most CACHE_MS old). */
+  current(): Promise<IndexSegment[]> {
+    if (!this.cached || Date.now() - this.cached.at > CACHE_MS) {
+      // The contextual EntityManager: inside a caller's transaction the read must use that transaction's connection.
+      const segments = this.read(this.em);
+      this.cached = { at: Date.now(), segments };
+      segments.catch(() => (this.cached = undefined));
+    }
+    return this.cached.segments;
+  }
+
+  /** The segments now, ordered by range. */
+  async read(em: SqlEntityManager = this.em.fork()): Promise<IndexSegment[]> {
+    const rows = await em.execute<SegmentRow[]>(`select index_name, seq_from, seq_to, chunk_count from ${this.table} order by seq_from`);
+    return rows.map((r) => ({ indexName: r.index_name, seqFrom: Number(r.seq_from), seqTo: Number(r.seq_to), chunkCount: r.chunk_count }));
+  }
+
+  /** Records `built` in place of `replaced`, in one transaction, and drops the cached list. */
+  async replace(replaced: readonly IndexSegment[], built: IndexSegment): Promise<void> {
+    await this.em.fork().transactional(async (tx) => {
+      if (replaced.length > 0) {
+        await tx.execute(`delete from ${this.table} where index_name in (${replaced.map(() => '?').join(', ')})`, replaced.map((s) => s.indexName));
+      }
+      await tx.execute(`insert into ${this.table} (index_name, seq_from, seq_to, chunk_count) values (?, ?, ?, ?)`, [
+        built.indexName,
+        built.seqFrom,
+        built.seqTo,
+        built.chunkCount,
+      ]);
+    });
+    this.cached = undefined;
+  }
+}
+
+/** When the indexer seals the tail into a segment and merges segments (see VectorIndexer). */
+export interface IndexPolicy {
+  /** A tail smaller than this stays unindexed: an exact scan of it is about as fast as an index, and exact. */
+  minSegmentChunks: number;
+  /** A tail this large is sealed even while chunks keep arriving, bounding the exact scan searches do. */
+  maxTailChunks: number;
+  /** Otherwise the tail is sealed once no chunk has arrived for this long: a bulk load gets one build. */
+  quietMs: number;
+  /** Above this many segments the smallest adjacent pair is merged, bounding the index scans a search makes. */
+  maxSegments: number;
+}
+
+export interface TailState {
+  chunks: number;
+  /** The largest seq in the tail. */
+  lastSeq: number;
+  /** Milliseconds since the newest tail chunk was written. */
+  idleMs: number;
+}
+
+/** What to build next: a segment over `seqFrom..seqTo` that replaces `replaces` (none for a new segment). */
+export interface BuildPlan {
+  seqFrom: number;
+  seqTo: number;
+  replaces: IndexSegment[];
+}
+
+/** A newer segment at least this fraction of the one before it is merged into it once things are quiet. */
+const QUIET_MERGE_RATIO = 1 / 4;
+
+/**
+ * The next build, or undefined when the index is as it should be:
+ *  1. a tail of at least minSegmentChunks that is quiet, or at maxTailChunks → a new segment over it;
+ *  2. more than maxSegments → merge the adjacent pair with the fewest chunks;
+ *  3. quiet, and the newest segment is not much smaller than the one before → merge those two. A bulk load
+ *     on top of an index ends as one index; small additions to a large index wait until they add up, so no
+ *     row is rebuilt more than a few times.
+ */
+export function nextBuild(segments: readonly IndexSegment[], tail: TailState, policy: IndexPolicy): BuildPlan | undefined {
+  const quiet = tail.idleMs >= policy.quietMs;
+  if (tail.chunks >= policy.maxTailChunks || (tail.chunks >= policy.minSegmentChunks && quiet)) {
+    return { seqFrom: indexedThrough(segments), seqTo: tail.lastSeq, replaces: [] };
+  }
+  const merge = (i: number): BuildPlan => ({ seqFrom: segments[i].seqFrom, seqTo: segments[i + 1].seqTo, replaces: [segments[i], segments[i + 1]] });
+  if (segments.length > policy.maxSegments) {
+    let smallest = 0;
+    const pairSize = (i: number) => segments[i].chunkCount + segments[i + 1].chunkCount;
+    for (let i = 1; i < segments.length - 1; i++) if (pairSize(i) < pairSize(smallest)) smallest = i;
+    return merge(smallest);
+  }
+  const [previous, newest] = segments.slice(-2);
+  if (quiet && newest && newest.chunkCount >= previous.chunkCount * QUIET_MERGE_RATIO) return merge(segments.length - 2);
+  return undefined;
+}

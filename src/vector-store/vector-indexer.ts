@@ -1,0 +1,174 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { Client } from 'pg';
+import { AppConfig } from '../config/app-config';
+import { SqlEntityManager, tableName } from '../database/sql';
+import {
+  HNSW_INDEX_METHOD,
+  IndexSegment,
+  nextBuild,
+  SEGMENT_INDEX_PREFIX,
+  segmentCondition,
+  segmentIndexName,
+  SegmentCatalog,
+  TailState,
+  type BuildPlan,
+  type IndexPolicy,
+} from './index-segments';
+
+const INTERVAL_NAME = 'vector-indexer';
+/** Held by the one instance that builds at a time (any fixed 64-bit number; the migrations use another). */
+const INDEXER_LOCK_KEY = 7_460_146_530;
+
+/**
+ * Builds the HNSW segments in the background (see index-segments.ts for the layout and the policy). On
+ * PostgreSQL each build is `CREATE INDEX CONCURRENTLY` on a connection of its own, so ingestion and search
+ * go on meanwhile, under a session advisory lock so only one instance builds; the segment list is updated
+ * in one transaction once the index is valid, and replaced indexes are dropped after that. On the embedded
+ * database (one connection) the build is a plain CREATE INDEX.
+ */
+@Injectable()
+export class VectorIndexer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(VectorIndexer.name);
+  private readonly policy: IndexPolicy;
+  private running?: Promise<BuildPlan | undefined>;
+  private stopped = false;
+
+  constructor(
+    private readonly em: SqlEntityManager,
+    private readonly catalog: SegmentCatalog,
+    private readonly config: AppConfig,
+    private readonly scheduler: SchedulerRegistry,
+  ) {
+    this.policy = {
+      minSegmentChunks: config.INDEX_MIN_SEGMENT_CHUNKS,
+      maxTailChunks: config.INDEX_MAX_TAIL_CHUNKS,
+      quietMs: config.INDEX_QUIET_MS,
+      maxSegments: config.INDEX_MAX_SEGMENTS,
+    };
+  }
+
+  private get table(): string {
+    return tableName(this.em, 'chunk_vectors');
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.POLLER_ENABLED) return;
+    const every = Math.min(1000, this.config.INDEX_QUIET_MS);
+    this.scheduler.addInterval(INTERVAL_NAME, setInterval(() => void this.tick().catch((e) => this.logger.warn(`Index check failed: ${String(e)}`)), every));
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
+  }
+
+  /** One check: builds what the policy asks for (at most one segment); resolves to what it built. */
+  tick(): Promise<BuildPlan | undefined> {
+    if (this.stopped) return Promise.resolve(undefined);
+    this.running ??= this.checkAndBuild().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  /** Builds until the policy is satisfied; for tests and `npm run` scripts that need everything indexed now. */
+  async settle(): Promise<void> {
+    while (await this.tick());
+  }
+
+  async tail(em: SqlEntityManager = this.em.fork()): Promise<TailState & { indexedThrough: number }> {
+    const segments = await this.catalog.read(em);
+    const through = segments.at(-1)?.seqTo ?? 0;
+    const [row] = await em.execute<{ chunks: string | number; last_seq: string | number | null; idle_ms: string | number | null }[]>(
+      `select (select count(*) from ${this.table} where seq > ?) as chunks,
+              (select max(seq) from ${this.table}) as last_seq,
+              (select extract(epoch from clock_timestamp() - created_at) * 1000 from ${this.table} order by seq desc limit 1) as idle_ms`,
+      [through],
+    );
+    return {
+      chunks: Number(row.chunks),
+      lastSeq: Number(row.last_seq ?? 0),
+      idleMs: row.idle_ms === null ? Number.POSITIVE_INFINITY : Number(row.idle_ms),
+      indexedThrough: through,
+    };
+  }
+
+  private async checkAndBuild(): Promise<BuildPlan | undefined> {
+    const em = this.em.fork();
+    // Most checks find nothing to do: decide that without a connection of its own or the lock.
+    if (!(await this.planNext(em)) && (await this.leftovers(em)).length === 0) return undefined;
+    if (this.config.usesEmbeddedDatabase) return this.buildNext(em);
+    const client = new Client({ connectionString: this.config.DATABASE_URL });
+    await client.connect();
+    try {
+      const [{ locked }] = (await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [INDEXER_LOCK_KEY])).rows;
+      if (!locked) return undefined; // another instance is building
+      return await this.buildNext(em, client);
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** Runs under the indexer lock (or on the embedded database, the only connection). */
+  private async buildNext(em: SqlEntityManager, client?: Client): Promise<BuildPlan | undefined> {
+    const run = (sql: string) => (client ? client.query(sql).then(() => undefined) : em.execute(sql).then(() => undefined));
+    for (const leftover of await this.leftovers(em)) {
+      this.logger.warn(`Dropping leftover vector index ${leftover} (a build that did not finish)`);
+      await run(`drop index if exists ${this.schema}."${leftover}"`);
+    }
+    const plan = await this.planNext(em);
+    if (!plan) return undefined;
+    const started = Date.now();
+    const built = await this.build(plan, em, run, client !== undefined);
+    await this.catalog.replace(plan.replaces, built);
+    // Fresh statistics on seq, or the planner may take a new segment's range for a few rows and scan it exactly.
+    await run(`analyze ${this.table}`);
+    for (const old of plan.replaces) await run(`drop index ${client ? 'concurrently ' : ''}if exists ${this.schema}."${old.indexName}"`);
+    this.logger.log(
+      `Built vector index segment ${built.indexName} (${built.chunkCount} chunks${plan.replaces.length ? `, merging ${plan.replaces.length} segments` : ''}) in ${Date.now() - started} ms`,
+    );
+    return plan;
+  }
+
+  private get schema(): string {
+    return `"${this.em.config.get('schema')}"`;
+  }
+
+  private async build(plan: BuildPlan, em: SqlEntityManager, run: (sql: string) => Promise<void>, concurrently: boolean): Promise<IndexSegment> {
+    const name = segmentIndexName(plan.seqFrom, plan.seqTo);
+    // A larger maintenance_work_mem keeps the graph in memory during the build: several times faster.
+    await run(`set maintenance_work_mem = '${this.config.INDEX_BUILD_MEMORY_MB}MB'`);
+    // pgvector 0.6.0–0.8.1 has CVE-2026-3172 in parallel HNSW builds: build serially.
+    await run(`set max_parallel_maintenance_workers = 0`);
+    try {
+      await run(
+        `create index ${concurrently ? 'concurrently ' : ''}"${name}" on ${this.table} using ${HNSW_INDEX_METHOD} where ${segmentCondition(plan)}`,
+      );
+    } catch (error) {
+      // A failed CREATE INDEX CONCURRENTLY leaves an invalid index behind.
+      await run(`drop index if exists ${this.schema}."${name}"`).catch(() => undefined);
+      throw error;
+    } finally {
+      if (!concurrently) await run('reset maintenance_work_mem; reset max_parallel_maintenance_workers').catch(() => undefined);
+    }
+    const [row] = await em.execute<{ n: string | number }[]>(`select count(*) as n from ${this.table} where ${segmentCondition(plan)}`);
+    return { indexName: name, seqFrom: plan.seqFrom, seqTo: plan.seqTo, chunkCount: Number(row.n) };
+  }
+
+  private async planNext(em: SqlEntityManager): Promise<BuildPlan | undefined> {
+    return nextBuild(await this.catalog.read(em), await this.tail(em), this.policy);
+  }
+
+  /**
+   * Segment indexes no segment row names: left by a build that did not finish (only the lock holder builds).
+   * Dropped, because even an invalid index is kept up to date by every insert.
+   */
+  private async leftovers(em: SqlEntityManager): Promise<string[]> {
+    const rows = await em.execute<{ indexname: string }[]>(
+      `select indexname from pg_indexes
+        where schemaname = ? and tablename = 'chunk_vectors' and indexname like ?
+          and indexname not in (select index_name from ${tableName(em, 'vector_index_segments')})`,
+      [em.config.get('schema'), `${SEGMENT_INDEX_PREFIX}%`],
+    );
+    return rows.map((r) => r.indexname);
+  }
+}
