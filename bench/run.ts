@@ -61,8 +61,10 @@ async function main(): Promise<void> {
 
     figures.embedder = measureEmbedder(embedder, rows);
     figures.stages = measureStages(documents, embedder);
-    figures.ingest = await measureIngest(url, pool, documents, rows, embedder, size);
-    figures.search = await measureSearch(url, pool, corpus, embedder, size);
+    // BENCH_PARTS=ingest (or search) runs one part alone while working on it; the table needs both.
+    const parts = new Set((process.env.BENCH_PARTS ?? 'ingest,search').split(','));
+    if (parts.has('ingest')) figures.ingest = await measureIngest(url, pool, documents, rows, embedder, size);
+    if (parts.has('search')) figures.search = await measureSearch(url, pool, corpus, embedder, size);
   } finally {
     await pool.end();
   }

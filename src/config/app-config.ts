@@ -77,10 +77,13 @@ export class AppConfig {
 
   /** A tail of unindexed chunks smaller than this is searched exactly rather than indexed (cheap, and exact). */
   @Transform(toInt) @IsInt() @Min(1) INDEX_MIN_SEGMENT_CHUNKS = 2000;
-  /** A tail this large is indexed even while chunks keep arriving: bounds the exact scan each search does. */
-  @Transform(toInt) @IsInt() @Min(1) INDEX_MAX_TAIL_CHUNKS = 20_000;
-  /** Otherwise the tail is indexed once no chunk has arrived for this many milliseconds (one build per bulk load). */
-  @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000) INDEX_QUIET_MS = 1000;
+  /**
+   * A tail this large is indexed even while chunks keep arriving: bounds the exact scan each search does, and
+   * lets a bulk load be indexed piece by piece while it runs instead of all at its end.
+   */
+  @Transform(toInt) @IsInt() @Min(1) INDEX_MAX_TAIL_CHUNKS = 3000;
+  /** Otherwise the tail is indexed once no chunk has arrived for this many milliseconds. */
+  @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000) INDEX_QUIET_MS = 500;
   /** Above this many HNSW segments the indexer merges the smallest adjacent pair (each search scans every segment). */
   @Transform(toInt) @IsInt() @Min(1) @Max(64) INDEX_MAX_SEGMENTS = 4;
   /** maintenance_work_mem of an index build, in MB: a build whose graph fits is several times faster. */

@@ -13,6 +13,11 @@ import { IngestionProcessor } from './ingestion.processor';
 const INTERVAL_NAME = 'ingestion-poller';
 /** Longest pause between ticks while the database is unreachable: bounds how long recovery can go unnoticed. */
 const MAX_BACKOFF_MS = 10_000;
+/**
+ * Claim loops per drain: while one loop's batch is being stored (database work), the other's is chunked and
+ * embedded (this process's work), so neither side waits for the other.
+ */
+const PIPELINE_DEPTH = 2;
 
 /**
  * The scheduled poller: every POLL_INTERVAL_MS it claims due requests (POLL_BATCH_SIZE per claim) and
@@ -109,11 +114,16 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
     // Beats for as long as this round holds requests (it may outlast a shutdown's grace period).
     const beat = setInterval(() => void this.heartbeat(), this.config.JOB_LEASE_MS / 3);
     try {
-      while (!this.stopping) {
-        const claimed = await RequestContext.create(this.em, () => this.status.claim(this.workerId, this.config.POLL_BATCH_SIZE));
-        handled += await this.processAll(claimed);
-        if (claimed.length < this.config.POLL_BATCH_SIZE) break;
-      }
+      const claimLoop = async (): Promise<void> => {
+        while (!this.stopping) {
+          const claimed = await RequestContext.create(this.em, () => this.status.claim(this.workerId, this.config.POLL_BATCH_SIZE));
+          handled += await this.processAll(claimed);
+          if (claimed.length < this.config.POLL_BATCH_SIZE) break;
+        }
+      };
+      const loops = await Promise.allSettled(Array.from({ length: PIPELINE_DEPTH }, claimLoop));
+      const failure = loops.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+      if (failure) throw failure.reason;
       this.consecutiveFailures = 0;
     } catch (error) {
       // Typically the database is unreachable: pause for longer after each failure, then try again.

@@ -7,8 +7,8 @@ const segment = (seqFrom: number, seqTo: number, chunkCount = seqTo - seqFrom): 
   seqTo,
   chunkCount,
 });
-const busy = (chunks: number, lastSeq: number): TailState => ({ chunks, lastSeq, idleMs: 10 });
-const quiet = (chunks: number, lastSeq: number): TailState => ({ chunks, lastSeq, idleMs: 5000 });
+const busy = (chunks: number, lastSeq: number): TailState => ({ chunks, lastSeq, idleMs: 10, endsLoad: false });
+const quiet = (chunks: number, lastSeq: number): TailState => ({ chunks, lastSeq, idleMs: 5000, endsLoad: false });
 
 describe(nextBuild.name, () => {
   it('should leave a small tail to exact search, busy or quiet', () => {
@@ -18,8 +18,20 @@ describe(nextBuild.name, () => {
 
   it('should seal a tail once the writes pause, or at once when it reaches the maximum', () => {
     expect(nextBuild([], busy(500, 500), policy)).toBeUndefined();
-    expect(nextBuild([], quiet(500, 500), policy)).toEqual({ seqFrom: 0, seqTo: 500, replaces: [] });
-    expect(nextBuild([segment(0, 5000)], busy(1000, 6200), policy)).toEqual({ seqFrom: 5000, seqTo: 6200, replaces: [] });
+    expect(nextBuild([], quiet(500, 500), policy)).toEqual({ seqFrom: 0, seqTo: 500, replaces: [], duringLoad: false });
+    expect(nextBuild([segment(0, 5000)], busy(1000, 6200), policy)).toEqual({ seqFrom: 5000, seqTo: 6200, replaces: [], duringLoad: true });
+  });
+
+  it('should seal the small rest of a load that was sealed in part while it ran, once quiet', () => {
+    const sealedDuringLoad = segment(0, 1200);
+    expect(nextBuild([sealedDuringLoad], { ...busy(40, 1240), endsLoad: true }, policy)).toBeUndefined();
+    expect(nextBuild([sealedDuringLoad], { ...quiet(40, 1240), endsLoad: true }, policy)).toEqual({
+      seqFrom: 1200,
+      seqTo: 1240,
+      replaces: [],
+      duringLoad: false,
+    });
+    expect(nextBuild([sealedDuringLoad], { ...quiet(0, 1200), endsLoad: true }, policy)).toBeUndefined();
   });
 
   it('should merge a new segment into the one before once quiet, unless it is much smaller', () => {

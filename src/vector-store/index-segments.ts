@@ -103,6 +103,8 @@ export interface TailState {
   lastSeq: number;
   /** Milliseconds since the newest tail chunk was written. */
   idleMs: number;
+  /** The newest segment was sealed at maxTailChunks while chunks kept arriving: the tail is a bulk load's end. */
+  endsLoad: boolean;
 }
 
 /** What to build next: a segment over `seqFrom..seqTo` that replaces `replaces` (none for a new segment). */
@@ -110,6 +112,8 @@ export interface BuildPlan {
   seqFrom: number;
   seqTo: number;
   replaces: IndexSegment[];
+  /** A new segment over a tail that was not quiet (sealed at maxTailChunks). */
+  duringLoad?: boolean;
 }
 
 /** A newer segment at least this fraction of the one before it is merged into it once things are quiet. */
@@ -117,7 +121,8 @@ const QUIET_MERGE_RATIO = 1 / 4;
 
 /**
  * The next build, or undefined when the index is as it should be:
- *  1. a tail of at least minSegmentChunks that is quiet, or at maxTailChunks → a new segment over it;
+ *  1. a tail at maxTailChunks, or a quiet tail of at least minSegmentChunks or at the end of a load that
+ *     was already sealed in part → a new segment over it (so a bulk load ends entirely indexed);
  *  2. more than maxSegments → merge the adjacent pair with the fewest chunks;
  *  3. quiet, and the newest segment is not much smaller than the one before → merge those two. A bulk load
  *     on top of an index ends as one index; small additions to a large index wait until they add up, so no
@@ -125,8 +130,9 @@ const QUIET_MERGE_RATIO = 1 / 4;
  */
 export function nextBuild(segments: readonly IndexSegment[], tail: TailState, policy: IndexPolicy): BuildPlan | undefined {
   const quiet = tail.idleMs >= policy.quietMs;
-  if (tail.chunks >= policy.maxTailChunks || (tail.chunks >= policy.minSegmentChunks && quiet)) {
-    return { seqFrom: indexedThrough(segments), seqTo: tail.lastSeq, replaces: [] };
+  const loadEnded = tail.endsLoad && tail.chunks > 0;
+  if (tail.chunks >= policy.maxTailChunks || (quiet && (tail.chunks >= policy.minSegmentChunks || loadEnded))) {
+    return { seqFrom: indexedThrough(segments), seqTo: tail.lastSeq, replaces: [], duringLoad: !quiet };
   }
   const merge = (i: number): BuildPlan => ({ seqFrom: segments[i].seqFrom, seqTo: segments[i + 1].seqTo, replaces: [segments[i], segments[i + 1]] });
   if (segments.length > policy.maxSegments) {

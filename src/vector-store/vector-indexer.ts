@@ -6,6 +6,7 @@ import { SqlEntityManager, tableName } from '../database/sql';
 import {
   HNSW_INDEX_METHOD,
   IndexSegment,
+  indexedThrough,
   nextBuild,
   SEGMENT_INDEX_PREFIX,
   segmentCondition,
@@ -33,6 +34,8 @@ export class VectorIndexer implements OnApplicationBootstrap, OnApplicationShutd
   private readonly policy: IndexPolicy;
   private running?: Promise<BuildPlan | undefined>;
   private stopped = false;
+  /** The last segment this process sealed was sealed during a load (see TailState.endsLoad). */
+  private sealedDuringLoad = false;
 
   constructor(
     private readonly em: SqlEntityManager,
@@ -75,9 +78,9 @@ export class VectorIndexer implements OnApplicationBootstrap, OnApplicationShutd
     while (await this.tick());
   }
 
-  async tail(em: SqlEntityManager = this.em.fork()): Promise<TailState & { indexedThrough: number }> {
-    const segments = await this.catalog.read(em);
-    const through = segments.at(-1)?.seqTo ?? 0;
+  /** The unindexed tail above `segments` (read now when not given). */
+  async tail(em: SqlEntityManager = this.em.fork(), segments?: readonly IndexSegment[]): Promise<TailState & { indexedThrough: number }> {
+    const through = indexedThrough(segments ?? (await this.catalog.read(em)));
     const [row] = await em.execute<{ chunks: string | number; last_seq: string | number | null; idle_ms: string | number | null }[]>(
       `select (select count(*) from ${this.table} where seq > ?) as chunks,
               (select max(seq) from ${this.table}) as last_seq,
@@ -88,6 +91,7 @@ export class VectorIndexer implements OnApplicationBootstrap, OnApplicationShutd
       chunks: Number(row.chunks),
       lastSeq: Number(row.last_seq ?? 0),
       idleMs: row.idle_ms === null ? Number.POSITIVE_INFINITY : Number(row.idle_ms),
+      endsLoad: this.sealedDuringLoad,
       indexedThrough: through,
     };
   }
@@ -120,6 +124,7 @@ export class VectorIndexer implements OnApplicationBootstrap, OnApplicationShutd
     const started = Date.now();
     const built = await this.build(plan, em, run, client !== undefined);
     await this.catalog.replace(plan.replaces, built);
+    if (plan.replaces.length === 0) this.sealedDuringLoad = plan.duringLoad === true;
     // Fresh statistics on seq, or the planner may take a new segment's range for a few rows and scan it exactly.
     await run(`analyze ${this.table}`);
     for (const old of plan.replaces) await run(`drop index ${client ? 'concurrently ' : ''}if exists ${this.schema}."${old.indexName}"`);
@@ -155,7 +160,8 @@ export class VectorIndexer implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async planNext(em: SqlEntityManager): Promise<BuildPlan | undefined> {
-    return nextBuild(await this.catalog.read(em), await this.tail(em), this.policy);
+    const segments = await this.catalog.read(em);
+    return nextBuild(segments, await this.tail(em, segments), this.policy);
   }
 
   /**

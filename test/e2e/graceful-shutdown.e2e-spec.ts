@@ -30,7 +30,7 @@ describeDatabase('graceful shutdown (SIGTERM)', () => {
     // Queue the work first (no poller), so that SIGTERM surely finds some of it unfinished.
     service = await AppProcess.start({ ...env, POLLER_ENABLED: 'false' }).then((s) => s.ready());
     const ids: string[] = [];
-    for (let n = 0; n < 16; n++) ids.push((await service.json('POST', '/v1/ingest', { text: documentText(n), chunking: CHUNKING })).body.id);
+    for (let n = 0; n < 48; n++) ids.push((await service.json('POST', '/v1/ingest', { text: documentText(n), chunking: CHUNKING })).body.id);
     await service.stop();
 
     service = await AppProcess.start(env).then((s) => s.ready());
