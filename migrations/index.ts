@@ -4,6 +4,7 @@ import { Migration20261125130000_idempotency_and_documents } from './Migration20
 import { Migration20261125140000_file_pages } from './Migration20261125140000_file_pages';
 import { Migration20261125150000_documents_per_collection } from './Migration20261125150000_documents_per_collection';
 import { Migration20261125160000_vector_index_segments } from './Migration20261125160000_vector_index_segments';
+import { Migration20261125170000_embedding_stored_inline } from './Migration20261125170000_embedding_stored_inline';
 
 /** Every migration, oldest first. `npm run migration:create` appends new ones here. */
 export const migrationsList = [
@@ -13,4 +14,5 @@ export const migrationsList = [
   Migration20261125140000_file_pages,
   Migration20261125150000_documents_per_collection,
   Migration20261125160000_vector_index_segments,
+  Migration20261125170000_embedding_stored_inline,
 ];

@@ -3,6 +3,7 @@ import type { Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { PgliteDriver } from '@mikro-orm/pglite';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { CompiledQuery, type DatabaseConnection } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { migrationsList } from '../../migrations';
@@ -25,6 +26,7 @@ export function createOrmOptions(config: AppConfig): Partial<Options> {
     // ANSI colours would end up inside JSON log lines.
     colors: config.logFormat === 'pretty',
     allowGlobalContext: false,
+    onCreateConnection: (connection: unknown) => applySearchSettings(connection as DatabaseConnection, config),
   };
   if (config.DATABASE_URL) {
     return { ...common, driver: PostgreSqlDriver, clientUrl: config.DATABASE_URL };
@@ -35,6 +37,17 @@ export function createOrmOptions(config: AppConfig): Partial<Options> {
     dbName: embeddedDataDir(config.DATA_DIR),
     driverOptions: { extensions: { vector } },
   };
+}
+
+/**
+ * Every connection starts with the search's HNSW settings, so a search with the default ef_search is one
+ * statement, without a transaction around SET LOCAL (four round trips fewer). Setting them before pgvector is
+ * loaded in the session is fine: PostgreSQL keeps them as placeholders that pgvector takes over when it loads.
+ */
+async function applySearchSettings(connection: DatabaseConnection, config: AppConfig): Promise<void> {
+  await connection.executeQuery(CompiledQuery.raw(`set hnsw.ef_search = ${Math.trunc(config.SEARCH_EF_SEARCH)}`));
+  // pgvector 0.8: a filtered search keeps walking the graph until it has top_k matching rows.
+  await connection.executeQuery(CompiledQuery.raw('set hnsw.iterative_scan = relaxed_order'));
 }
 
 /** PGlite's data folder; `memory://` keeps the database in memory (tests). */

@@ -129,12 +129,15 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
           order by distance, chunk_id
           limit ${topK}`;
     const params = [pgvector.toSql(Array.from(query.vector)), ...filters.params];
-    const rows = await this.em.transactional(async (tx) => {
-      // SET LOCAL keeps the settings inside this transaction, so pooled connections are left as found.
-      await tx.execute(`set local hnsw.ef_search = ${Math.trunc(efSearch)}`);
-      await tx.execute(`set local hnsw.iterative_scan = relaxed_order`);
-      return executeBound<HitRow>(tx, sql, params);
-    });
+    // Every connection starts with ef_search = SEARCH_EF_SEARCH and the iterative scan (mikro-orm.config.ts);
+    // another ef_search is set for this query only (SET LOCAL), leaving the pooled connection as found.
+    const rows =
+      efSearch === this.config.SEARCH_EF_SEARCH
+        ? await executeBound<HitRow>(this.em, sql, params)
+        : await this.em.transactional(async (tx) => {
+            await tx.execute(`set local hnsw.ef_search = ${Math.trunc(efSearch)}`);
+            return executeBound<HitRow>(tx, sql, params);
+          });
     return rows.map(toHit);
   }
 

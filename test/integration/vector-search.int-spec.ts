@@ -1,5 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AppConfig } from '../../src/config/app-config';
 import { SqlEntityManager, tableName } from '../../src/database/sql';
 import { Embedder } from '../../src/embedding/embedder';
 import { IngestionPoller } from '../../src/ingestion/ingestion.poller';
@@ -90,6 +91,25 @@ describeDatabase('PgvectorStore filtered search', () => {
     expect(hits).toHaveLength(30);
     expect(hits.every((h) => h.sourceMetadata.team === 'payments')).toBe(true);
     expect(hits.map((h) => h.score)).toEqual([...hits.map((h) => h.score)].sort((a, b) => b - a));
+  });
+
+  it('should search with the default ef_search and the iterative scan set on the connection, in one statement', async () => {
+    const hits = await throughHnsw(() => sut.search({ vector: query, topK: 30, collection: 'kb', metadata: { team: 'payments' } }));
+    expect(hits).toHaveLength(30);
+    const setting = async (name: string) => Object.values((await em.execute<Record<string, string>[]>(`show ${name}`))[0])[0];
+    expect(await setting('hnsw.ef_search')).toBe(String(app.get(AppConfig).SEARCH_EF_SEARCH));
+    expect(await setting('hnsw.iterative_scan')).toBe('relaxed_order');
+    // A request's own ef_search applies to its query only: the pooled connection keeps the default.
+    await sut.search({ vector: query, topK: 5, efSearch: 37, collection: 'kb' });
+    expect(await setting('hnsw.ef_search')).toBe(String(app.get(AppConfig).SEARCH_EF_SEARCH));
+  });
+
+  it('should keep vectors in the row (MAIN storage), so exact scans need no TOAST lookups', async () => {
+    const [{ attstorage }] = await em.execute<{ attstorage: string }[]>(
+      `select attstorage from pg_attribute where attrelid = ?::regclass and attname = 'embedding'`,
+      [tableName(em, 'chunk_vectors')],
+    );
+    expect(attstorage).toBe('m');
   });
 
   it('should return top_k filtered hits without the index too (exact scan), best first', async () => {
