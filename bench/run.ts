@@ -6,6 +6,7 @@ import type { Pool } from 'pg';
 import { loadConfig } from '../src/config/app-config';
 import { HashingEmbedder } from '../src/embedding/hashing.embedder';
 import { AppProcess } from '../test/support/app-process';
+import { HttpClient } from './lib/http-client';
 import { Corpus } from './corpus';
 import { createPool, pgvectorVersion, recreateSchema, serverVersion } from './lib/database';
 import { LangchainPeer } from './lib/langchain-peer';
@@ -184,6 +185,7 @@ async function measureIngest(url: string, pool: Pool, documents: string[], rows:
  * is in an HNSW segment; samples status latency meanwhile.
  */
 async function ingestThroughApi(app: AppProcess, pool: Pool, schema: string, documents: string[], options: { waitForIndex: boolean }): Promise<Figures> {
+  const client = new HttpClient(app.baseUrl);
   const ids: string[] = [];
   const statusLatencies: number[] = [];
   let done = false;
@@ -193,14 +195,14 @@ async function ingestThroughApi(app: AppProcess, pool: Pool, schema: string, doc
       const id = ids[Math.floor(Math.random() * ids.length)];
       if (id) {
         const t = process.hrtime.bigint();
-        await app.json('GET', `/v1/status/${id}`);
+        await client.json('GET', `/v1/status/${id}`);
         statusLatencies.push(Number(process.hrtime.bigint() - t) / 1e6);
       }
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   })();
   await inParallel(documents, 16, async (text) => {
-    const response = await app.json('POST', '/v1/ingest', { text, chunking: CHUNKING });
+    const response = await client.json('POST', '/v1/ingest', { text, chunking: CHUNKING });
     if (response.status !== 202) throw new Error(`ingest answered ${response.status}: ${JSON.stringify(response.body)}`);
     ids.push(response.body.id);
   });
@@ -219,6 +221,7 @@ async function ingestThroughApi(app: AppProcess, pool: Pool, schema: string, doc
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   done = true;
   await sampler;
+  client.close();
   if (counts.failed > 0) throw new Error(`${counts.failed} ingestions failed`);
   if (options.waitForIndex) await waitUntilIndexed(pool, schema);
   const indexedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -260,10 +263,12 @@ async function measureSearch(url: string, pool: Pool, corpus: Corpus, embedder: 
       loaded += newRows.length;
       log(`search corpus: ${loaded} chunks (load + index rebuild ${round(load.seconds, 1)} s)`);
 
+      const client = new HttpClient(app.baseUrl);
       const http = await timeQueries(queries, async (q) => {
-        const response = await app.json('POST', '/v1/search', { query: q, top_k: TOP_K });
+        const response = await client.json('POST', '/v1/search', { query: q, top_k: TOP_K });
         if (response.status !== 200 || response.body.results.length !== TOP_K) throw new Error(`search answered ${response.status}`);
       });
+      client.close();
       const raw = await rawSqlSearch(pool, SEARCH_SCHEMA, queryVectors);
       const batch = corpus.documents(size.scaleBatchDocuments, size.documentChars).map((d) => d.text);
       const ingestBatch = await ingestThroughApi(app, pool, SEARCH_SCHEMA, batch, { waitForIndex: false });

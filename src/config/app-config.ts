@@ -34,6 +34,11 @@ export class AppConfig {
   /** PostgreSQL connection string; when unset the embedded PGlite database under DATA_DIR is used. */
   @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
   DATABASE_URL?: string = undefined;
+  /**
+   * Connections to PostgreSQL this process may open (its pool; the indexer and the migration lock use one more
+   * each). Every request holds one while it runs: too few, and status reads queue behind ingest commits.
+   */
+  @Transform(toInt) @IsInt() @Min(2) @Max(1000) DB_POOL_SIZE = 20;
   /** Folder of the embedded PGlite database (ignored when DATABASE_URL is set). */
   @IsString() DATA_DIR = './data/pglite';
   /** PostgreSQL schema that holds the service's tables. */

@@ -29,7 +29,7 @@ export function createOrmOptions(config: AppConfig): Partial<Options> {
     onCreateConnection: (connection: unknown) => applySearchSettings(connection as DatabaseConnection, config),
   };
   if (config.DATABASE_URL) {
-    return { ...common, driver: PostgreSqlDriver, clientUrl: config.DATABASE_URL };
+    return { ...common, driver: PostgreSqlDriver, clientUrl: config.DATABASE_URL, pool: { max: config.DB_POOL_SIZE } };
   }
   return {
     ...common,
