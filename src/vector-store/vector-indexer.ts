@@ -36,6 +36,8 @@ export class VectorIndexer implements OnApplicationBootstrap, OnApplicationShutd
   private stopped = false;
   /** The last segment this process sealed was sealed during a load (see TailState.endsLoad). */
   private sealedDuringLoad = false;
+  /** The server process of the build in progress on PostgreSQL, cancelled at shutdown. */
+  private buildPid?: number;
 
   constructor(
     private readonly em: SqlEntityManager,
@@ -61,9 +63,23 @@ export class VectorIndexer implements OnApplicationBootstrap, OnApplicationShutd
     this.scheduler.addInterval(INTERVAL_NAME, setInterval(() => void this.tick().catch((e) => this.logger.warn(`Index check failed: ${String(e)}`)), every));
   }
 
-  onApplicationShutdown(): void {
+  /**
+   * Cancels a build in progress: the server would otherwise go on building after this process is gone (it
+   * notices a closed connection only when it next writes to it) and hold its locks on chunk_vectors meanwhile.
+   * The half-built index is dropped by the next check (see `leftovers`).
+   */
+  async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
+    const building = this.buildPid;
+    if (building === undefined) return;
+    // Bounded: shutdown must not hang on a database that is gone (the server then ends the build itself).
+    const canceller = new Client({ connectionString: this.config.DATABASE_URL, connectionTimeoutMillis: 2000, query_timeout: 2000 });
+    await canceller
+      .connect()
+      .then(() => canceller.query('select pg_cancel_backend($1)', [building]))
+      .catch((error: unknown) => this.logger.warn(`Could not cancel the index build in progress: ${String(error)}`))
+      .finally(() => canceller.end().catch(() => undefined));
   }
 
   /** One check: builds what the policy asks for (at most one segment); resolves to what it built. */
@@ -104,10 +120,12 @@ export class VectorIndexer implements OnApplicationBootstrap, OnApplicationShutd
     const client = new Client({ connectionString: this.config.DATABASE_URL });
     await client.connect();
     try {
+      this.buildPid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid;
       const [{ locked }] = (await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [INDEXER_LOCK_KEY])).rows;
       if (!locked) return undefined; // another instance is building
       return await this.buildNext(em, client);
     } finally {
+      this.buildPid = undefined;
       await client.end();
     }
   }
