@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { loadConfig } from '../src/config/app-config';
 import { HashingEmbedder } from '../src/embedding/hashing.embedder';
-import { AppProcess } from '../test/support/app-process';
+import { AppProcess, SERVICE_NODE_ARGS } from '../test/support/app-process';
 import { HttpClient } from './lib/http-client';
 import { Corpus } from './corpus';
 import { createPool, pgvectorVersion, recreateSchema, serverVersion } from './lib/database';
@@ -40,6 +40,7 @@ const SEED = 20261125;
 const SERVICE_SCHEMA = 'bench_service';
 const SEARCH_SCHEMA = 'bench_search';
 const PEER_SCHEMA = 'bench_peer';
+const MEMORY_SCHEMA = 'bench_memory';
 const TOP_K = 10;
 
 type Figures = Record<string, unknown>;
@@ -62,10 +63,11 @@ async function main(): Promise<void> {
 
     figures.embedder = measureEmbedder(embedder, rows);
     figures.stages = measureStages(documents, embedder);
-    // BENCH_PARTS=ingest (or search) runs one part alone while working on it; the table needs both.
-    const parts = new Set((process.env.BENCH_PARTS ?? 'ingest,search').split(','));
+    // BENCH_PARTS=ingest (or search, or memory) runs one part alone while working on it; the table needs all.
+    const parts = new Set((process.env.BENCH_PARTS ?? 'ingest,search,memory').split(','));
     if (parts.has('ingest')) figures.ingest = await measureIngest(url, pool, documents, rows, embedder, size);
     if (parts.has('search')) figures.search = await measureSearch(url, pool, corpus, embedder, size);
+    if (parts.has('memory')) figures.memory = await measureMemory(url, pool, size);
   } finally {
     await pool.end();
   }
@@ -111,7 +113,7 @@ function measureStages(documents: string[], embedder: HashingEmbedder): Figures 
 }
 
 /** Starts the built service on `schema` (migrations applied at boot). */
-async function startService(url: string, schema: string, extra: Record<string, string> = {}): Promise<AppProcess> {
+async function startService(url: string, schema: string, extra: Record<string, string> = {}, nodeArgs = SERVICE_NODE_ARGS): Promise<AppProcess> {
   const app = await AppProcess.start({
     DATABASE_URL: url,
     DB_SCHEMA: schema,
@@ -121,7 +123,7 @@ async function startService(url: string, schema: string, extra: Record<string, s
     // The bench is one client sending thousands of requests a minute: measure throughput, not the rate limit.
     RATE_LIMIT_MAX: '0',
     ...extra,
-  });
+  }, { nodeArgs });
   return app.ready(60_000);
 }
 
@@ -401,6 +403,39 @@ async function readServiceRows(pool: Pool, schema: string): Promise<ChunkRow[]> 
     end: 0,
     embedding: Float32Array.from(JSON.parse(r.embedding) as number[]),
   }));
+}
+
+/**
+ * Peak RSS of the service while it ingests one long text (50,000,000 characters; 2,000,000 for the smoke size)
+ * uploaded as a .txt file, from its start until the text is completed: VmHWM of its process. Measured twice:
+ * as `npm run start:prod` runs it (V8's young generation capped), and with V8's defaults, whose young generation grows to
+ * 128 MB on a machine this size under any sustained load.
+ */
+async function measureMemory(url: string, pool: Pool, size: Size): Promise<Figures> {
+  const chars = size.name === 'smoke' ? 2_000_000 : 50_000_000;
+  const corpus = new Corpus({ seed: SEED + 1, topics: 1 });
+  const text = corpus.document(0, chars).slice(0, chars);
+  const runs: Figures[] = [];
+  for (const nodeArgs of [SERVICE_NODE_ARGS, []]) {
+    await pool.query(`drop schema if exists "${MEMORY_SCHEMA}" cascade`);
+    const app = await startService(url, MEMORY_SCHEMA, size.serviceEnv, nodeArgs);
+    try {
+      const started = process.hrtime.bigint();
+      const form = new FormData();
+      form.append('file', new Blob([text], { type: 'text/plain' }), 'corpus.txt');
+      const response = await fetch(`${app.baseUrl}/v1/ingest/file`, { method: 'POST', body: form });
+      const accepted = (await response.json()) as { id: string };
+      if (response.status !== 202) throw new Error(`upload answered ${response.status}: ${JSON.stringify(accepted)}`);
+      const done = await app.waitForStatus(accepted.id, 'completed', 30 * 60_000);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      runs.push({ nodeArgs: nodeArgs.join(' '), chunks: done.chunk_count, seconds: round(seconds, 1), peakRssMb: round(app.peakRssMb(), 0) });
+      log(`memory (${nodeArgs.join(' ') || 'V8 defaults'}): ${chars} characters, ${done.chunk_count} chunks in ${round(seconds, 1)} s, peak RSS ${round(app.peakRssMb(), 0)} MB`);
+    } finally {
+      await app.stop();
+    }
+  }
+  const [capped, defaults] = runs;
+  return { textBytes: Buffer.byteLength(text), ...capped, peakRssMbV8Defaults: defaults.peakRssMb, secondsV8Defaults: defaults.seconds };
 }
 
 function mapValues<T extends Record<string, number>>(values: T, fn: (v: number) => number): T {

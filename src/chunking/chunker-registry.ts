@@ -5,6 +5,8 @@ import { FixedSizeChunker } from './fixed-size.chunker';
 import { MarkdownChunker } from './markdown.chunker';
 import { RecursiveChunker } from './recursive.chunker';
 import { SentenceChunker } from './sentence.chunker';
+import type { StreamTuning } from './streaming';
+import type { TextSource } from './text-source';
 
 /** Every chunking strategy, picked per request by `chunking.strategy`. */
 @Injectable()
@@ -16,8 +18,17 @@ export class ChunkerRegistry {
   }
 
   split(text: string, options: ChunkingOptions): TextChunk[] {
+    return this.chunker(options).split(text, options);
+  }
+
+  /** The same chunks as split(), from a text read in parts. */
+  stream(source: TextSource, options: ChunkingOptions, tuning?: StreamTuning): AsyncIterable<TextChunk> {
+    return this.chunker(options).stream(source, options, tuning);
+  }
+
+  private chunker(options: ChunkingOptions): Chunker {
     const chunker = this.chunkers.get(options.strategy);
     if (!chunker) throw new Error(`Unknown chunking strategy "${String(options.strategy)}"`);
-    return chunker.split(text, options);
+    return chunker;
   }
 }

@@ -1,4 +1,6 @@
 import type { ChunkingOptions, ChunkStrategy } from './chunking-options';
+import type { StreamTuning } from './streaming';
+import type { TextSource } from './text-source';
 
 /**
  * One piece of a source text. `text` is always `source.slice(start, end)`, so a client can cite and highlight;
@@ -20,4 +22,6 @@ export interface TextChunk {
 export abstract class Chunker {
   abstract readonly strategy: ChunkStrategy;
   abstract split(text: string, options: ChunkingOptions): TextChunk[];
+  /** The chunks `split` gives, one by one, from a text read in parts (a long text is never held whole). */
+  abstract stream(source: TextSource, options: ChunkingOptions, tuning?: StreamTuning): AsyncIterable<TextChunk>;
 }

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Chunker, TextChunk } from './chunker';
 import type { ChunkingOptions } from './chunking-options';
 import { LINE, measureFor, PARAGRAPH, recursiveWindows, SENTENCE, toChunks, WORD } from './spans';
+import { ChunkStream, plain, StreamTuning } from './streaming';
+import type { TextSource } from './text-source';
 
 /** Separators of the recursive strategy, coarsest first, as in LangChain's RecursiveCharacterTextSplitter. */
 export const RECURSIVE_SEPARATORS = [PARAGRAPH, LINE, SENTENCE, WORD];
@@ -19,5 +21,10 @@ export class RecursiveChunker extends Chunker {
     const measure = measureFor(text, size_unit ?? 'characters');
     const windows = recursiveWindows(text, { start: 0, end: text.length }, RECURSIVE_SEPARATORS, size, overlap, measure);
     return toChunks(text, windows.map((span) => ({ span })));
+  }
+
+  stream(source: TextSource, { chunk_size: size, chunk_overlap: overlap, size_unit }: ChunkingOptions, tuning?: StreamTuning): AsyncIterable<TextChunk> {
+    const stream = new ChunkStream(source, size_unit ?? 'characters', tuning);
+    return stream.chunks(plain(stream.windows(stream.whole, RECURSIVE_SEPARATORS, size, overlap)));
   }
 }

@@ -118,6 +118,11 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1024) BODY_LIMIT_BYTES = 10 * 1024 * 1024;
   /** Largest file accepted by POST /v1/ingest/file in bytes (413 beyond it); it streams to a temporary file. */
   @Transform(toInt) @IsInt() @Min(1024) FILE_UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024;
+  /**
+   * Longest text accepted, in characters, by POST /v1/ingest and POST /v1/ingest/file (413 beyond it). The default
+   * takes a full-size upload of plain text; PostgreSQL stores at most 1 GB in a text value.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(500_000_000) TEXT_LIMIT_CHARS = 50 * 1024 * 1024;
 
   /** Log level of the Nest logger. */
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';

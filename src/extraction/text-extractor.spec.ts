@@ -63,6 +63,34 @@ describe(TextExtractor.name, () => {
     await expectUnreadable(sut.extract(file('cut.pdf', pdf.subarray(0, 200)), 'pdf'), /cannot be read|no text/);
     await expectUnreadable(sut.extract(file('empty-page.pdf', await samplePdf([''])), 'pdf'), /no text layer/);
   });
+
+  describe('openText', () => {
+    const collect = async <T>(items: AsyncIterable<T>) => {
+      const all: T[] = [];
+      for await (const item of items) all.push(item);
+      return all;
+    };
+
+    it('should give the text that extract() gives, in parts, and its bytes without the byte order mark', async () => {
+      // Multi-byte characters (a surrogate pair among them) across the 64 KiB reads.
+      const text = 'Ledger café 账本 🚢 entry.\n'.repeat(20_000);
+      const path = file('long.txt', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]));
+      const opened = await sut.openText(path);
+      const parts = await collect(opened.parts());
+      expect(parts.length).toBeGreaterThan(5);
+      expect(parts.join('')).toBe((await sut.extract(path, 'text')).text);
+      expect(opened.length).toBe(text.length);
+      for (const part of parts) expect(part).not.toMatch(/^[\uDC00-\uDFFF]|[\uD800-\uDBFF]$/);
+      expect(Buffer.concat(await collect(opened.bytes())).toString()).toBe(text);
+    });
+
+    it('should refuse what extract() refuses: invalid UTF-8 (even at the very end), binary content, whitespace only', async () => {
+      await expectUnreadable(sut.openText(file('bad.txt', Buffer.from([0x68, 0xff, 0xfe, 0x69]))), /UTF-8/);
+      await expectUnreadable(sut.openText(file('cut.txt', Buffer.from([0x63, 0x61, 0x66, 0xc3]))), /UTF-8/);
+      await expectUnreadable(sut.openText(file('bin.txt', Buffer.from('ab\u0000cd'))), /binary/);
+      await expectUnreadable(sut.openText(file('blank.md', ' \n\t ')), /no text/);
+    });
+  });
 });
 
 describe(detectFileKind.name, () => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { convert } from 'html-to-text';
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import type { FileKind } from './file-kind';
 
@@ -10,6 +11,23 @@ export interface ExtractedText {
   /** Character offset at which page i + 1 starts in `text` (PDF only). */
   pageStarts?: number[];
 }
+
+/**
+ * A plain-text file (.txt, .md) whose text is its UTF-8 bytes, checked without being read whole: it can be
+ * read again in parts, as text (for hashing) or as the bytes themselves (for storing).
+ */
+export interface TextFile {
+  /** Length of the text in UTF-16 code units, as `text.length` would be. */
+  readonly length: number;
+  /** The text in parts; a part never ends inside a character (nor between a surrogate pair's halves). */
+  parts(): AsyncIterable<string>;
+  /** The text's UTF-8 bytes in parts (the file without its byte order mark). */
+  bytes(): AsyncIterable<Uint8Array>;
+}
+
+/** Bytes read at a time from a plain-text file: its parts stay young, small strings (see openText). */
+const READ_BYTES = 64 * 1024;
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** Placed between the pages of a PDF so that a chunk boundary falls there when it can. */
 const PAGE_SEPARATOR = '\n\n';
@@ -42,6 +60,54 @@ export class TextExtractor {
       throw new AppError(ErrorCode.UnreadableFile, kind === 'pdf' ? 'The PDF has no text layer (a scanned document?)' : 'The file holds no text');
     }
     return extracted;
+  }
+
+  /**
+   * A plain-text file (isPlainText), checked in one pass, part by part, with the rules extract() applies to a
+   * whole one: valid UTF-8, no NUL character, some text; UNREADABLE_FILE otherwise. Its text is never held whole.
+   */
+  openText(path: string): Promise<TextFile> {
+    return openText(path);
+  }
+}
+
+/** Files whose text is their bytes, as UTF-8: read in parts by openText rather than whole. */
+export function isPlainText(kind: FileKind): kind is 'text' | 'markdown' {
+  return kind === 'text' || kind === 'markdown';
+}
+
+async function openText(path: string): Promise<TextFile> {
+  let length = 0;
+  let hasText = false;
+  for await (const part of decodedParts(path)) {
+    if (part.includes('\u0000')) throw new AppError(ErrorCode.UnreadableFile, 'The file is binary, not text');
+    length += part.length;
+    hasText ||= /\S/.test(part);
+  }
+  if (!hasText) throw new AppError(ErrorCode.UnreadableFile, 'The file holds no text');
+  const start = (await startsWithBom(path)) ? UTF8_BOM.length : 0;
+  return { length, parts: () => decodedParts(path), bytes: () => createReadStream(path, { start, highWaterMark: READ_BYTES }) };
+}
+
+async function* decodedParts(path: string): AsyncGenerator<string> {
+  // fatal: invalid UTF-8 is refused rather than silently turned into U+FFFD; the BOM is dropped.
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  try {
+    for await (const bytes of createReadStream(path, { highWaterMark: READ_BYTES })) yield decoder.decode(bytes as Buffer, { stream: true });
+    yield decoder.decode();
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') throw new AppError(ErrorCode.UnreadableFile, 'The file is not valid UTF-8 text');
+    throw error;
+  }
+}
+
+async function startsWithBom(path: string): Promise<boolean> {
+  const file = await open(path);
+  try {
+    const { buffer, bytesRead } = await file.read(Buffer.alloc(UTF8_BOM.length), 0, UTF8_BOM.length, 0);
+    return bytesRead === UTF8_BOM.length && buffer.equals(UTF8_BOM);
+  } finally {
+    await file.close();
   }
 }
 

@@ -7,11 +7,11 @@ import type { CollectionAccess } from '../auth/collection-access';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { createValidationPipe } from '../common/validation.pipe';
 import { CONTENT_TYPES, detectFileKind } from '../extraction/file-kind';
-import { TextExtractor } from '../extraction/text-extractor';
+import { isPlainText, TextExtractor } from '../extraction/text-extractor';
 import type { Submitted } from '../status/status.service';
 import { DEFAULT_COLLECTION } from '../vector-store/collection';
 import type { IngestFileFieldsDto } from './dto/ingest-file-fields.dto';
-import { IngestRequestDto } from './dto/ingest-request.dto';
+import { IngestOptionsDto, IngestRequestDto } from './dto/ingest-request.dto';
 import { FILE_FIELD, StoredUpload } from './file-upload';
 import { IngestionService } from './ingestion.service';
 
@@ -38,25 +38,29 @@ export class FileIngestionService {
       // The storage engine's filter let only supported kinds through.
       const kind = detectFileKind(file.originalname, file.mimetype)!;
       const sha256 = await hashFile(file.path);
-      const { text, pageStarts } = await this.extractor.extract(file.path, kind);
-      const dto: IngestRequestDto = await this.validation.transform(
-        {
-          text,
-          source_metadata: {
-            source: file.originalname,
-            ...fields.source_metadata,
-            file_name: file.originalname,
-            content_type: CONTENT_TYPES[kind],
-            size_bytes: file.size,
-            sha256,
-            ...(pageStarts ? { page_count: pageStarts.length } : {}),
-          },
-          chunking: chunkingOf(fields),
-          collection: fields.collection,
-          document_id: fields.document_id,
+      const options = (pageStarts?: number[]) => ({
+        source_metadata: {
+          source: file.originalname,
+          ...fields.source_metadata,
+          file_name: file.originalname,
+          content_type: CONTENT_TYPES[kind],
+          size_bytes: file.size,
+          sha256,
+          ...(pageStarts ? { page_count: pageStarts.length } : {}),
         },
-        { type: 'body', metatype: IngestRequestDto },
-      );
+        chunking: chunkingOf(fields),
+        collection: fields.collection,
+        document_id: fields.document_id,
+      });
+      if (isPlainText(kind)) {
+        // The file's bytes are its text: checked, hashed and stored in parts, never held whole (a 50 MB text
+        // would be several copies of 50 MB otherwise). The text meets extract()'s rules, the rest the DTO's.
+        const text = await this.extractor.openText(file.path);
+        const dto: IngestOptionsDto = await this.validation.transform(options(), { type: 'body', metatype: IngestOptionsDto });
+        return await this.ingestion.ingest({ ...dto, text });
+      }
+      const { text, pageStarts } = await this.extractor.extract(file.path, kind);
+      const dto: IngestRequestDto = await this.validation.transform({ text, ...options(pageStarts) }, { type: 'body', metatype: IngestRequestDto });
       return await this.ingestion.ingest(dto, { pageStarts });
     } finally {
       await rm(file.path, { force: true });

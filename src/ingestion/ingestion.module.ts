@@ -11,7 +11,7 @@ import { fileUploadOptions } from './file-upload';
 import { IngestionFileController } from './ingestion-file.controller';
 import { IngestionController } from './ingestion.controller';
 import { IngestionPoller } from './ingestion.poller';
-import { IngestionProcessor } from './ingestion.processor';
+import { IngestionProcessor, LongTextOptions } from './ingestion.processor';
 import { IngestionService } from './ingestion.service';
 
 /** The ingest API and the background poller that turns accepted requests into stored chunk vectors. */
@@ -25,7 +25,7 @@ import { IngestionService } from './ingestion.service';
     MultipartModule.registerAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => fileUploadOptions(config.FILE_UPLOAD_LIMIT_BYTES) }),
   ],
   controllers: [IngestionController, IngestionFileController],
-  providers: [IngestionService, IngestionProcessor, IngestionPoller, FileIngestionService],
+  providers: [IngestionService, IngestionProcessor, LongTextOptions, IngestionPoller, FileIngestionService],
   exports: [IngestionPoller],
 })
 export class IngestionModule {}

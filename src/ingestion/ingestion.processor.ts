@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { TextChunk } from '../chunking/chunker';
 import { ChunkerRegistry } from '../chunking/chunker-registry';
+import { TextSource } from '../chunking/text-source';
 import { isRetryable } from '../common/errors/retryable';
 import { SqlEntityManager } from '../database/sql';
 import { Embedder } from '../embedding/embedder';
@@ -17,6 +19,16 @@ const EMBED_BATCH = 256;
 /** `superseded`: a newer version of the same document had already completed, so this one stored nothing. */
 export type ProcessOutcome = 'completed' | 'superseded' | FailureOutcome;
 
+/** How a text too long to travel with its claim (CLAIMED_TEXT_LIMIT) is processed; tests shrink the window. */
+@Injectable()
+export class LongTextOptions {
+  /**
+   * Chunks embedded and inserted at a time. Small, so that a window's chunks and vectors (~0.5 MB) are
+   * collected young: a 50 MB text peaked 16 MB higher with windows of 512, at the same speed.
+   */
+  windowChunks = 128;
+}
+
 /** A claimed request, chunked and embedded, ready to store. */
 interface Prepared {
   request: ClaimedRequest;
@@ -32,6 +44,8 @@ class LostClaimError extends Error {}
  * for the whole batch; should that fail, each is stored on its own so one bad request cannot fail the others.
  * A document version is stored on its own under its document's lock, in the transaction that also removes the
  * chunks of the versions it supersedes, so a search sees the old version or the new one, never both or neither.
+ * A long text (claimed without its text) is processed alone, window by window, in the transaction that
+ * completes it (processLong).
  */
 @Injectable()
 export class IngestionProcessor {
@@ -44,10 +58,12 @@ export class IngestionProcessor {
     private readonly status: StatusService,
     private readonly em: SqlEntityManager,
     private readonly metrics: IngestionMetrics,
+    private readonly longText: LongTextOptions,
   ) {}
 
   /** One request, start to finish. */
   async process(request: ClaimedRequest, workerId: string): Promise<ProcessOutcome> {
+    if (request.text === undefined) return this.processLong(request, workerId);
     const prepared = await this.prepare(request, workerId);
     return 'outcome' in prepared ? prepared.outcome : this.storeOne(prepared, workerId);
   }
@@ -70,7 +86,7 @@ export class IngestionProcessor {
         // On the embedded database every query settles as a microtask: without this a long batch would keep
         // the event loop from HTTP requests, timers and SIGTERM.
         await yieldToEventLoop();
-        const result = await this.prepare(request, workerId);
+        const result = request.text === undefined ? { outcome: await this.processLong(request, workerId) } : await this.prepare(request, workerId);
         if ('outcome' in result) outcomes.set(request.id, result.outcome);
         else prepared.push(result);
       }
@@ -90,19 +106,54 @@ export class IngestionProcessor {
   private prepare(request: ClaimedRequest, workerId: string): Promise<Prepared | { outcome: ProcessOutcome }> {
     return this.inContext(request, workerId, async () => {
       try {
-        const chunks = this.chunkers.split(request.text, request.chunking);
         // Embedding happens outside any transaction: a slow provider must not hold a database connection.
-        const toStore: ChunkToStore[] = [];
-        for (let from = 0; from < chunks.length; from += EMBED_BATCH) {
-          const batch = chunks.slice(from, from + EMBED_BATCH);
-          const vectors = await this.metrics.timeEmbedding(this.embedder.name, () => this.embedder.embed(batch.map((c) => c.text)));
-          batch.forEach((chunk, i) =>
-            toStore.push({ ...chunk, embedding: vectors[i], metadata: { ...chunk.metadata, ...pageMetadata(request.pageStarts, chunk.start, chunk.end) } }),
-          );
-        }
-        return { request, chunks: toStore };
+        return { request, chunks: await this.embed(request, this.chunkers.split(request.text!, request.chunking)) };
       } catch (error) {
         return { outcome: await this.recordFailure(request, workerId, error) };
+      }
+    });
+  }
+
+  private async embed(request: ClaimedRequest, chunks: TextChunk[]): Promise<ChunkToStore[]> {
+    const toStore: ChunkToStore[] = [];
+    for (let from = 0; from < chunks.length; from += EMBED_BATCH) {
+      const batch = chunks.slice(from, from + EMBED_BATCH);
+      const vectors = await this.metrics.timeEmbedding(this.embedder.name, () => this.embedder.embed(batch.map((c) => c.text)));
+      batch.forEach((chunk, i) =>
+        toStore.push({ ...chunk, embedding: vectors[i], metadata: { ...chunk.metadata, ...pageMetadata(request.pageStarts, chunk.start, chunk.end) } }),
+      );
+    }
+    return toStore;
+  }
+
+  /**
+   * A text too long to hold whole: read in parts, chunked, embedded and inserted a window at a time, all in
+   * the one transaction that completes the request, so its chunks appear at once with its completion and a
+   * failure anywhere stores nothing. Memory is bounded by a window, not by the text. The price: that
+   * transaction stays open while the text is chunked and embedded (with the built-in embedder, 50 MB takes
+   * about 30 s in all), holding one connection.
+   */
+  private processLong(request: ClaimedRequest, workerId: string): Promise<ProcessOutcome> {
+    return this.inContext(request, workerId, async () => {
+      let chunkCount = 0;
+      try {
+        const result = await this.em.transactional(async (tx) => {
+          const source = new TextSource(request.textLength, await this.status.openTextParts(tx, request.id));
+          // Whatever an earlier processing of this ingestion stored (a re-embed) goes, in this transaction.
+          const empty = toChunkSet({ request, chunks: [] });
+          await this.vectors.replaceChunks(tx, [empty]);
+          for await (const window of inWindows(this.chunkers.stream(source, request.chunking), this.longText.windowChunks)) {
+            await this.vectors.appendChunks(tx, [toChunkSet({ request, chunks: await this.embed(request, window) })]);
+            chunkCount += window.length;
+            // On the embedded database every query settles as a microtask: let HTTP requests and timers in.
+            await yieldToEventLoop();
+          }
+          return this.completeAlone(tx, request, workerId, chunkCount, { discard: () => this.vectors.replaceChunks(tx, [empty]) });
+        });
+        return this.stored(request, workerId, chunkCount, result);
+      } catch (error) {
+        if (error instanceof LostClaimError) return this.lostClaim(request, workerId);
+        return this.recordFailure(request, workerId, error);
       }
     });
   }
@@ -118,31 +169,20 @@ export class IngestionProcessor {
     const outcomes = new Map<string, ProcessOutcome>();
     for (const p of batch) {
       const seconds = completed.get(p.request.id);
-      outcomes.set(p.request.id, seconds === undefined ? this.lostClaim(p.request, workerId) : this.completed(p, workerId, seconds));
+      outcomes.set(p.request.id, seconds === undefined ? this.lostClaim(p.request, workerId) : this.completed(p.request, workerId, p.chunks.length, seconds));
     }
     return outcomes;
   }
 
   /** Stores one request in its own transaction (a document version under its document's lock). */
   private storeOne(prepared: Prepared, workerId: string): Promise<ProcessOutcome> {
-    const { request } = prepared;
+    const { request, chunks } = prepared;
     return this.inContext(request, workerId, async () => {
       try {
-        const result = await this.em.transactional(async (tx): Promise<{ superseded: true } | { seconds: number }> => {
-          const newer = await this.status.newerCompletedVersion(tx, request);
-          if (newer) {
-            if (!(await this.status.markSuperseded(tx, request.id, workerId, newer))) throw new LostClaimError();
-            return { superseded: true };
-          }
-          const seconds = (await this.status.complete(tx, workerId, [{ id: request.id, chunkCount: prepared.chunks.length }])).get(request.id);
-          if (seconds === undefined) throw new LostClaimError();
-          await this.vectors.replaceChunks(tx, [toChunkSet(prepared)]);
-          for (const older of await this.status.supersedeOlderVersions(tx, request)) await this.vectors.deleteByIngestion(tx, older);
-          return { seconds };
-        });
-        if ('seconds' in result) return this.completed(prepared, workerId, result.seconds);
-        this.logger.log(`ingestion ${request.id}: superseded by a newer version of document ${request.document?.id}; nothing stored`);
-        return 'superseded';
+        const result = await this.em.transactional((tx) =>
+          this.completeAlone(tx, request, workerId, chunks.length, { store: () => this.vectors.replaceChunks(tx, [toChunkSet(prepared)]) }),
+        );
+        return this.stored(request, workerId, chunks.length, result);
       } catch (error) {
         if (error instanceof LostClaimError) return this.lostClaim(request, workerId);
         return this.recordFailure(request, workerId, error);
@@ -150,9 +190,40 @@ export class IngestionProcessor {
     });
   }
 
-  private completed({ request, chunks }: Prepared, workerId: string, seconds: number): ProcessOutcome {
-    this.metrics.completed(chunks.length, seconds);
-    this.inContext(request, workerId, () => this.logger.log(`ingestion ${request.id}: completed with ${chunks.length} chunks`));
+  /**
+   * In `tx`: completes a request stored on its own (`store` writes its chunks, unless they were written
+   * already), or, when a newer version of its document completed first, marks it superseded (`discard` drops
+   * what was written). Under the document's lock; throws LostClaimError when the claim is no longer held.
+   */
+  private async completeAlone(
+    tx: SqlEntityManager,
+    request: ClaimedRequest,
+    workerId: string,
+    chunkCount: number,
+    { store, discard }: { store?: () => Promise<void>; discard?: () => Promise<void> },
+  ): Promise<{ superseded: true } | { seconds: number }> {
+    const newer = await this.status.newerCompletedVersion(tx, request);
+    if (newer) {
+      await discard?.();
+      if (!(await this.status.markSuperseded(tx, request.id, workerId, newer))) throw new LostClaimError();
+      return { superseded: true };
+    }
+    const seconds = (await this.status.complete(tx, workerId, [{ id: request.id, chunkCount }])).get(request.id);
+    if (seconds === undefined) throw new LostClaimError();
+    await store?.();
+    for (const older of await this.status.supersedeOlderVersions(tx, request)) await this.vectors.deleteByIngestion(tx, older);
+    return { seconds };
+  }
+
+  private stored(request: ClaimedRequest, workerId: string, chunkCount: number, result: { superseded: true } | { seconds: number }): ProcessOutcome {
+    if ('seconds' in result) return this.completed(request, workerId, chunkCount, result.seconds);
+    this.logger.log(`ingestion ${request.id}: superseded by a newer version of document ${request.document?.id}; nothing stored`);
+    return 'superseded';
+  }
+
+  private completed(request: ClaimedRequest, workerId: string, chunkCount: number, seconds: number): ProcessOutcome {
+    this.metrics.completed(chunkCount, seconds);
+    this.inContext(request, workerId, () => this.logger.log(`ingestion ${request.id}: completed with ${chunkCount} chunks`));
     return 'completed';
   }
 
@@ -177,4 +248,17 @@ export class IngestionProcessor {
 
 function toChunkSet({ request, chunks }: Prepared): ChunkSet {
   return { ingestionId: request.id, collection: request.collection, strategy: request.chunking.strategy, sourceMetadata: request.sourceMetadata, chunks };
+}
+
+/** The items in arrays of `size` (the last one shorter). */
+async function* inWindows<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let window: T[] = [];
+  for await (const item of items) {
+    window.push(item);
+    if (window.length === size) {
+      yield window;
+      window = [];
+    }
+  }
+  if (window.length > 0) yield window;
 }

@@ -5,10 +5,10 @@ import { ChunkingOptions, resolveChunkingOptions } from '../chunking/chunking-op
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { SqlEntityManager } from '../database/sql';
 import { IngestionRequest } from '../status/ingestion-request.entity';
-import { StatusService, Submitted } from '../status/status.service';
+import { StatusService, Submitted, TextUpload } from '../status/status.service';
 import { VectorStore } from '../vector-store/vector-store';
 import type { DeleteResponseDto } from './dto/delete-response.dto';
-import type { ChunkingOptionsDto, IngestRequestDto } from './dto/ingest-request.dto';
+import type { ChunkingOptionsDto, IngestOptionsDto } from './dto/ingest-request.dto';
 
 @Injectable()
 export class IngestionService {
@@ -22,9 +22,15 @@ export class IngestionService {
   /**
    * Stores the request as `accepted` and returns at once; the poller does the work. A repeated Idempotency-Key
    * or unchanged document returns the existing ingestion instead. `pageStarts` (from an uploaded PDF) lets the
-   * processor give each chunk its page number.
+   * processor give each chunk its page number. The text may be an upload too long to hold whole.
    */
-  ingest(dto: IngestRequestDto, options: { idempotencyKey?: string; pageStarts?: number[] } = {}): Promise<Submitted> {
+  ingest(dto: IngestOptionsDto & { text: string | TextUpload }, options: { idempotencyKey?: string; pageStarts?: number[] } = {}): Promise<Submitted> {
+    if (dto.text.length > this.config.TEXT_LIMIT_CHARS) {
+      throw new AppError(
+        ErrorCode.PayloadTooLarge,
+        `The text has ${dto.text.length} characters; at most ${this.config.TEXT_LIMIT_CHARS} are accepted (TEXT_LIMIT_CHARS)`,
+      );
+    }
     return this.status.submit({
       text: dto.text,
       sourceMetadata: dto.source_metadata ?? {},

@@ -4,10 +4,19 @@ import { executeBound, tableName, SqlEntityManager } from '../database/sql';
 import type { IngestionRequest } from './ingestion-request.entity';
 import { IngestionStatus } from './ingestion-status';
 
+/**
+ * Texts up to this many characters travel with the claim and are processed in memory, in batches. A longer
+ * one is read in parts (openTextParts) and processed window by window: a claim never carries megabytes.
+ */
+export const CLAIMED_TEXT_LIMIT = 262_144;
+
 /** What a worker needs to process one claimed request. */
 export interface ClaimedRequest {
   id: string;
-  text: string;
+  /** The text, when it is at most CLAIMED_TEXT_LIMIT characters long; longer texts are read in parts. */
+  text?: string;
+  /** Its length in UTF-16 code units (JavaScript's `length`). */
+  textLength: number;
   chunking: IngestionRequest['chunking'];
   collection: string;
   sourceMetadata: Record<string, unknown>;
@@ -32,7 +41,8 @@ export interface DocumentRef {
 
 interface ClaimedRow {
   id: string;
-  text: string;
+  text: string | null;
+  text_length: number;
   chunking: IngestionRequest['chunking'];
   collection: string;
   source_metadata: Record<string, unknown>;
@@ -43,10 +53,20 @@ interface ClaimedRow {
   document_version: number | null;
 }
 
+/**
+ * A text too long to hold whole (an uploaded file): its length, and its UTF-8 bytes, read again in parts to
+ * store it. `parts` gives the same text decoded, never splitting a surrogate pair.
+ */
+export interface TextUpload {
+  readonly length: number;
+  parts(): AsyncIterable<string>;
+  bytes(): AsyncIterable<Uint8Array>;
+}
+
 /** A new row as StatusService.submit builds it. */
 export interface NewRequestRow {
   id: string;
-  text: string;
+  text: string | TextUpload;
   sourceMetadata: Record<string, unknown>;
   collection: string;
   chunking: IngestionRequest['chunking'];
@@ -65,6 +85,25 @@ export interface ExistingRequest {
   status: IngestionStatus;
   request_hash: string | null;
   content_hash: string | null;
+}
+
+/**
+ * Bytes of a long text read at a time: a part, as a string, stays below V8's 128 KB limit for young objects.
+ * Larger strings go straight to the old generation, where a 50 MB text's parts pile up as garbage until a
+ * full collection.
+ */
+const TEXT_PART_BYTES = 32 * 1024;
+const TEXT_CURSOR = 'long_text_parts';
+const utf8 = new TextDecoder('utf-8');
+
+/** The characters that start in the first TEXT_PART_BYTES of `bytes` (which holds 3 more, for the last one's tail). */
+function decodePart(bytes: Uint8Array): string {
+  const continues = (i: number) => i < bytes.length && (bytes[i] & 0xc0) === 0x80;
+  let start = 0;
+  while (continues(start)) start++; // the tail of a character that started in the previous part
+  let end = Math.min(TEXT_PART_BYTES, bytes.length);
+  while (continues(end)) end++;
+  return utf8.decode(bytes.subarray(start, end));
 }
 
 /**
@@ -98,12 +137,14 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
            order by next_attempt_at
            limit ?
            for update skip locked)
-        returning id, text, chunking, collection, source_metadata, page_starts, attempts, max_attempts, document_id, document_version`,
-      [workerId, leaseMs / 1000, limit],
+        returning id, case when text_length <= ? then text end as text, text_length, chunking, collection, source_metadata,
+                  page_starts, attempts, max_attempts, document_id, document_version`,
+      [workerId, leaseMs / 1000, limit, CLAIMED_TEXT_LIMIT],
     );
     return rows.map((r) => ({
       id: r.id,
-      text: r.text,
+      ...(r.text !== null ? { text: r.text } : {}),
+      textLength: r.text_length,
       chunking: r.chunking,
       collection: r.collection,
       sourceMetadata: r.source_metadata,
@@ -118,18 +159,23 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
    * Inserts a new accepted request, due now, and returns its creation time. Returns undefined, writing
    * nothing, when another request already holds its idempotency key: the unique index makes a concurrent
    * duplicate wait for the first insert's commit and then do nothing, so exactly one row exists per key.
+   * The text is a bound parameter (never inlined into the statement: no escaped copy of megabytes); an
+   * upload goes through a large object, part by part, so it is never held whole here.
    */
   async insertAccepted(tx: SqlEntityManager, row: NewRequestRow): Promise<Date | undefined> {
-    const [inserted] = await tx.execute<{ created_at: Date | string }[]>(
+    const upload = typeof row.text === 'string' ? undefined : await this.writeLargeObject(tx, row.text.bytes());
+    const [inserted] = await executeBound<{ created_at: Date | string }>(
+      tx,
       `insert into ${this.table} (id, status, text, text_length, source_metadata, collection, chunking, page_starts, attempts,
               max_attempts, next_attempt_at, created_at, updated_at, idempotency_key, request_hash, document_id, document_version,
               content_hash)
-       values (?, 'accepted', ?, ?, ?::jsonb, ?, ?::jsonb, ?::jsonb, 0, ?, now(), now(), now(), ?, ?, ?, ?, ?)
+       values ($1, 'accepted', ${upload === undefined ? '$2' : `convert_from(lo_get($2::oid), 'UTF8')`}, $3, $4::jsonb, $5, $6::jsonb,
+               $7::jsonb, 0, $8, now(), now(), now(), $9, $10, $11, $12, $13)
        on conflict (idempotency_key) do nothing
        returning created_at`,
       [
         row.id,
-        row.text,
+        upload ?? row.text,
         row.text.length,
         JSON.stringify(row.sourceMetadata),
         row.collection,
@@ -143,7 +189,39 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
         row.contentHash,
       ],
     );
+    if (upload !== undefined) await executeBound(tx, `select lo_unlink($1::oid)`, [upload]);
     return inserted ? new Date(inserted.created_at) : undefined;
+  }
+
+  /** A new large object holding the bytes, written part by part; returns its oid. */
+  private async writeLargeObject(tx: SqlEntityManager, bytes: AsyncIterable<Uint8Array>): Promise<number> {
+    const [{ oid }] = await executeBound<{ oid: number | string }>(tx, `select lo_from_bytea(0, ''::bytea) as oid`, []);
+    let offset = 0;
+    for await (const part of bytes) {
+      await executeBound(tx, `select lo_put($1::oid, $2::bigint, $3::bytea)`, [oid, offset, part]);
+      offset += part.length;
+    }
+    return Number(oid);
+  }
+
+  /**
+   * Reads a request's text in parts, in `tx`: part i is the characters that start in bytes [i·P, (i+1)·P) of
+   * its UTF-8 form (P = TEXT_PART_BYTES). A scroll cursor over those bytes, so PostgreSQL detoasts the text
+   * once (`substr` by characters would decompress it from its start for every part: minutes for 50 MB).
+   */
+  async openTextParts(tx: SqlEntityManager, id: string): Promise<(index: number) => Promise<string>> {
+    await tx.execute(
+      // offset 0 keeps the subquery from being flattened, which would convert the whole text again for each part.
+      `declare ${TEXT_CURSOR} scroll cursor for
+         select substring(b from g * ${TEXT_PART_BYTES} + 1 for ${TEXT_PART_BYTES + 3}) as part
+           from (select convert_to(text, 'UTF8') as b from ${this.table} where id = ? offset 0) as t,
+                generate_series(0, (octet_length(b) - 1) / ${TEXT_PART_BYTES}) as g`,
+      [id],
+    );
+    return async (index) => {
+      const [row] = await tx.execute<{ part: Uint8Array }[]>(`fetch absolute ${Math.trunc(index) + 1} from ${TEXT_CURSOR}`);
+      return row ? decodePart(row.part) : '';
+    };
   }
 
   async findByIdempotencyKey(tx: SqlEntityManager, key: string): Promise<ExistingRequest | undefined> {

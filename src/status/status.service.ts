@@ -5,12 +5,15 @@ import type { ChunkingOptions } from '../chunking/chunking-options';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { SqlEntityManager } from '../database/sql';
 import { IngestionRequest } from './ingestion-request.entity';
-import { ClaimedRequest, Completion, ExistingRequest, IngestionRequestRepository, NewRequestRow } from './ingestion-request.repository';
+import { ClaimedRequest, Completion, ExistingRequest, IngestionRequestRepository, NewRequestRow, TextUpload } from './ingestion-request.repository';
 import { IngestionStatus } from './ingestion-status';
 import { DEFAULT_COLLECTION } from '../vector-store/collection';
 
+export type { TextUpload } from './ingestion-request.repository';
+
 export interface NewIngestion {
-  text: string;
+  /** The text, or an upload too long to hold whole (read in parts to hash and to store it). */
+  text: string | TextUpload;
   sourceMetadata: Record<string, unknown>;
   chunking: ChunkingOptions;
   /** Where each page starts in `text`, for a text extracted from a paged document (PDF). */
@@ -58,7 +61,8 @@ export class StatusService {
    */
   async submit(input: NewIngestion): Promise<Submitted> {
     const collection = input.collection ?? DEFAULT_COLLECTION;
-    const contentHash = hashOf({ text: input.text, chunking: input.chunking, source_metadata: input.sourceMetadata, collection });
+    const content = { chunking: input.chunking, source_metadata: input.sourceMetadata, collection };
+    const contentHash = typeof input.text === 'string' ? hashOf({ ...content, text: input.text }) : await hashOfText(content, input.text.parts());
     const requestHash = hashOf({ content: contentHash, document_id: input.documentId ?? null });
     const document = input.documentId ? { collection, id: input.documentId } : undefined;
     const submitted = await this.em.transactional(async (tx): Promise<Submitted | { id: string; outcome: SubmitOutcome }> => {
@@ -96,11 +100,12 @@ export class StatusService {
     return { request: await this.requests.findByIdOrFail(submitted.id), outcome: submitted.outcome };
   }
 
-  /** The entity for a row just inserted, without reading it back. */
+  /** The entity for a row just inserted, without reading it back (nor an upload's text). */
   private asAccepted(row: NewRequestRow, createdAt: Date): IngestionRequest {
     return this.requests.create(
       {
         ...row,
+        text: typeof row.text === 'string' ? row.text : '',
         status: IngestionStatus.Accepted,
         textLength: row.text.length,
         attempts: 0,
@@ -118,6 +123,11 @@ export class StatusService {
 
   claim(workerId: string, limit: number): Promise<ClaimedRequest[]> {
     return this.requests.claimBatch(workerId, limit, this.config.JOB_LEASE_MS);
+  }
+
+  /** A reader of a claimed request's text too long to travel with the claim, part by part, in `tx`. */
+  openTextParts(tx: SqlEntityManager, id: string): Promise<(index: number) => Promise<string>> {
+    return this.requests.openTextParts(tx, id);
   }
 
   /** Renews the locks of the requests a live worker is processing (see JOB_LEASE_MS). */
@@ -195,6 +205,20 @@ function replayOf(existing: ExistingRequest, requestHash: string): { id: string;
 /** SHA-256 of the value as canonical JSON (object keys sorted), so equal content hashes equally. */
 export function hashOf(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+/**
+ * hashOf({ ...fields, text }) for a text given in parts (none splitting a surrogate pair), without joining
+ * them: JSON escapes a string character by character, so the escaped parts make the escaped whole.
+ */
+export async function hashOfText(fields: Record<string, unknown>, parts: AsyncIterable<string>): Promise<string> {
+  // NUL cannot occur in stored metadata, so the marker stands only for the text.
+  const marker = '\u0000text\u0000';
+  const [before, after, ...more] = canonicalJson({ ...fields, text: marker }).split(JSON.stringify(marker));
+  if (after === undefined || more.length > 0) throw new Error('the text marker must occur exactly once');
+  const hash = createHash('sha256').update(before).update('"');
+  for await (const part of parts) hash.update(JSON.stringify(part).slice(1, -1));
+  return hash.update('"').update(after).digest('hex');
 }
 
 function canonicalJson(value: unknown): string {

@@ -11,6 +11,12 @@ import { ChunkSet, KeywordQuery, SearchFilters, SearchHit, VectorQuery, VectorSt
 
 /** Rows per INSERT: bounds the size of one statement's array parameters (a 384-d vector is ~3 KB of text). */
 const INSERT_BATCH = 500;
+/**
+ * Rows per INSERT of a long text's window (appendChunks): the vectors' array literal (~4.5 KB a row) is built
+ * below V8's 128 KB limit for young objects; a larger string is allocated in the old generation, where a
+ * 50 MB text's 2,600 statements would pile up as garbage until a full collection.
+ */
+const APPEND_BATCH = 24;
 /** Text-search configuration of the chunk_tsv column (see the collections migration); queries must use the same. */
 const TEXT_SEARCH_CONFIG = 'english';
 
@@ -67,41 +73,59 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
     }
   }
 
-  /**
-   * Deletes the ingestions' chunks, then inserts the new ones with one `INSERT … SELECT FROM unnest(…)` per
-   * INSERT_BATCH rows, whichever ingestions they belong to: a dozen bound array parameters whatever the row
-   * count (well below PGlite's 32,767-parameter limit), and no per-row SQL for the server to parse.
-   */
+  /** Deletes the ingestions' chunks, then inserts the new ones. */
   async replaceChunks(tx: SqlEntityManager, sets: readonly ChunkSet[]): Promise<void> {
     if (sets.length === 0) return;
     await executeBound(tx, `delete from ${this.table} where ingestion_id = any($1::uuid[])`, [sets.map((s) => s.ingestionId)]);
+    await this.insert(tx, sets, INSERT_BATCH);
+  }
+
+  /**
+   * Inserts the chunks of a long text's window, where memory matters more than the number of statements:
+   * APPEND_BATCH rows at a time, and on PostgreSQL every parameter sent as bytes. String parameters handed to
+   * the `pg` driver outlive the young generation (measured: nearly all of them were promoted), so a 50 MB
+   * text's ~300 MB of them piled up in the old generation, which grew by ~150 MB; as Buffers it stays flat.
+   */
+  async appendChunks(tx: SqlEntityManager, sets: readonly ChunkSet[]): Promise<void> {
+    await this.insert(tx, sets, APPEND_BATCH, !this.config.usesEmbeddedDatabase);
+  }
+
+  /**
+   * Inserts the chunks with one `INSERT … SELECT FROM unnest(…)` per `rowsPerStatement` rows, whichever
+   * ingestions they belong to: a dozen bound array parameters whatever the row count (well below PGlite's
+   * 32,767-parameter limit), and no per-row SQL for the server to parse. With `asBytes`, each array goes as
+   * the UTF-8 bytes of its literal (binary `text`), cast to its type by the statement.
+   */
+  private async insert(tx: SqlEntityManager, sets: readonly ChunkSet[], rowsPerStatement: number, asBytes = false): Promise<void> {
     const rows = sets.flatMap((set) => {
       const sourceMetadata = JSON.stringify(set.sourceMetadata);
       return set.chunks.map((chunk) => ({ set, sourceMetadata, chunk }));
     });
-    for (let from = 0; from < rows.length; from += INSERT_BATCH) {
-      const batch = rows.slice(from, from + INSERT_BATCH);
+    const types = ['uuid', 'uuid', 'text', 'text', 'jsonb', 'int', 'text', 'int', 'int', 'int', 'jsonb'];
+    const columns = [...types.map((type, i) => `$${i + 1}::${asBytes ? 'text::' : ''}${type}[]`), '$12::text::vector[]'].join(', ');
+    for (let from = 0; from < rows.length; from += rowsPerStatement) {
+      const batch = rows.slice(from, from + rowsPerStatement);
+      const params = [
+        batch.map(({ set, chunk }) => chunkId(set.ingestionId, chunk.index)),
+        batch.map(({ set }) => set.ingestionId),
+        batch.map(({ set }) => set.collection),
+        batch.map(({ set }) => set.strategy),
+        batch.map(({ sourceMetadata }) => sourceMetadata),
+        batch.map(({ chunk }) => chunk.index),
+        batch.map(({ chunk }) => chunk.text),
+        batch.map(({ chunk }) => chunk.start),
+        batch.map(({ chunk }) => chunk.end),
+        batch.map(({ chunk }) => chunk.tokenCount ?? null),
+        batch.map(({ chunk }) => JSON.stringify(chunk.metadata ?? {})),
+        // Sent as one array literal: drivers (PGlite) do not know how to serialise an array of pgvector's type.
+        `{${batch.map(({ chunk }) => `"${vectorLiteral(chunk.embedding)}"`).join(',')}}`,
+      ];
       await executeBound(
         tx,
         `insert into ${this.table} (chunk_id, ingestion_id, collection, chunk_strategy, source_metadata, chunk_index, chunk_text,
                 start_offset, end_offset, token_count, chunk_metadata, embedding)
-         select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::int[], $7::text[], $8::int[], $9::int[],
-                              $10::int[], $11::jsonb[], $12::text::vector[])`,
-        [
-          batch.map(({ set, chunk }) => chunkId(set.ingestionId, chunk.index)),
-          batch.map(({ set }) => set.ingestionId),
-          batch.map(({ set }) => set.collection),
-          batch.map(({ set }) => set.strategy),
-          batch.map(({ sourceMetadata }) => sourceMetadata),
-          batch.map(({ chunk }) => chunk.index),
-          batch.map(({ chunk }) => chunk.text),
-          batch.map(({ chunk }) => chunk.start),
-          batch.map(({ chunk }) => chunk.end),
-          batch.map(({ chunk }) => chunk.tokenCount ?? null),
-          batch.map(({ chunk }) => JSON.stringify(chunk.metadata ?? {})),
-          // Sent as one array literal: drivers (PGlite) do not know how to serialise an array of pgvector's type.
-          `{${batch.map(({ chunk }) => `"${vectorLiteral(chunk.embedding)}"`).join(',')}}`,
-        ],
+         select * from unnest(${columns})`,
+        asBytes ? params.map((param) => Buffer.from(typeof param === 'string' ? param : arrayLiteral(param))) : params,
       );
     }
   }
@@ -190,6 +214,13 @@ function whereClause(filters: SearchFilters, firstParam: number): { sql: string;
   if (filters.createdAfter) conditions.push(`created_at >= ${bind(filters.createdAfter)}`);
   if (filters.createdBefore) conditions.push(`created_at < ${bind(filters.createdBefore)}`);
   return { sql: conditions.join(' and '), params };
+}
+
+/** PostgreSQL's text form of a one-dimensional array of strings, numbers and nulls. */
+function arrayLiteral(values: readonly (string | number | null)[]): string {
+  const element = (value: string | number | null) =>
+    value === null ? 'NULL' : typeof value === 'number' ? String(value) : `"${value.replace(/["\\]/g, '\\$&')}"`;
+  return `{${values.map(element).join(',')}}`;
 }
 
 /**

@@ -70,6 +70,8 @@ export interface SearchHit {
 export abstract class VectorStore {
   /** Replaces every chunk of each set's ingestion with `set.chunks` (a retry overwrites, never duplicates). */
   abstract replaceChunks(tx: SqlEntityManager, sets: readonly ChunkSet[]): Promise<void>;
+  /** Adds `set.chunks` to what each set's ingestion already has in `tx` (a long text, stored window by window). */
+  abstract appendChunks(tx: SqlEntityManager, sets: readonly ChunkSet[]): Promise<void>;
   /** Nearest chunks by cosine distance; returns `topK` when that many pass the filters. */
   abstract search(query: VectorQuery): Promise<SearchHit[]>;
   /** Chunks matching any word of the text (PostgreSQL full-text search), best rank first. */

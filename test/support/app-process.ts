@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { eventually } from './http';
@@ -6,6 +7,14 @@ import type { AppConfig } from '../../src/config/app-config';
 
 /** The built entry point; tests and the bench run from the repository root. */
 const MAIN = join(process.cwd(), 'dist', 'src', 'main.js');
+
+/** Node's own options in `npm run start:prod` (`node <options> dist/src/main.js`): the service runs as it is deployed. */
+export const SERVICE_NODE_ARGS: readonly string[] = (() => {
+  const script: string = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')).scripts['start:prod'];
+  const words = script.split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/src/main.js') throw new Error(`unexpected start:prod script: ${script}`);
+  return words.slice(1, -1);
+})();
 
 /** A free TCP port on loopback. */
 export function freePort(): Promise<number> {
@@ -40,9 +49,10 @@ export class AppProcess {
     this.exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  static async start(env: Record<string, string>): Promise<AppProcess> {
+  /** `nodeArgs`: options for node itself (before the script), by default those of `npm run start:prod`. */
+  static async start(env: Record<string, string>, { nodeArgs = SERVICE_NODE_ARGS }: { nodeArgs?: readonly string[] } = {}): Promise<AppProcess> {
     const port = env.PORT ? Number(env.PORT) : await freePort();
-    const child = spawn(process.execPath, [MAIN], {
+    const child = spawn(process.execPath, [...nodeArgs, MAIN], {
       env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -51,6 +61,17 @@ export class AppProcess {
 
   get log(): string {
     return this.output;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** The process's peak resident memory so far, in MB (VmHWM of /proc/<pid>/status; Linux only). */
+  peakRssMb(): number {
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+    if (!kb) throw new Error(`no VmHWM in /proc/${this.pid}/status`);
+    return Number(kb[1]) / 1024;
   }
 
   /** Resolves when the HTTP API answers; rejects if the process exits first. */

@@ -5,7 +5,6 @@ import { CHUNK_SIZE_BOUNDS, CHUNK_STRATEGIES, ChunkStrategy, SIZE_UNITS, SizeUni
 import { IsBoundedJson, IsStorableText } from '../../common/storable.validators';
 import { COLLECTION_NAME, COLLECTION_NAME_MESSAGE, DEFAULT_COLLECTION } from '../../vector-store/collection';
 
-export const MAX_TEXT_LENGTH = 5_000_000;
 /** source_metadata is copied onto every chunk: keep it small. */
 export const SOURCE_METADATA_LIMITS = { maxBytes: 16_384, maxDepth: 8 };
 export const MAX_DOCUMENT_ID_LENGTH = 512;
@@ -54,14 +53,8 @@ export class ChunkingOptionsDto {
   size_unit?: SizeUnit;
 }
 
-export class IngestRequestDto {
-  @ApiProperty({ description: 'The document text', maxLength: MAX_TEXT_LENGTH, example: 'PostgreSQL is a relational database. pgvector adds vector similarity search to it.' })
-  @IsString()
-  @MaxLength(MAX_TEXT_LENGTH)
-  @Matches(/\S/, { message: 'text must contain at least one non-whitespace character' })
-  @IsStorableText()
-  text: string;
-
+/** Everything about an ingestion but its text: what a file upload's form gives beside the file. */
+export class IngestOptionsDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
@@ -102,4 +95,15 @@ export class IngestRequestDto {
   @ValidateNested()
   @Type(() => ChunkingOptionsDto)
   chunking?: ChunkingOptionsDto;
+}
+
+export class IngestRequestDto extends IngestOptionsDto {
+  @ApiProperty({
+    description: 'The document text, at most TEXT_LIMIT_CHARS characters (413 beyond); a body is at most BODY_LIMIT_BYTES, so upload longer texts as a file',
+    example: 'PostgreSQL is a relational database. pgvector adds vector similarity search to it.',
+  })
+  @IsString()
+  @Matches(/\S/, { message: 'text must contain at least one non-whitespace character' })
+  @IsStorableText()
+  text: string;
 }
