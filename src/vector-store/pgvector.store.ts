@@ -7,6 +7,7 @@ import { SchemaGuard } from '../database/schema-guard.service';
 import { executeBound, tableName, SqlEntityManager } from '../database/sql';
 import { Embedder } from '../embedding/embedder';
 import { indexedThrough, segmentCondition, SegmentCatalog } from './index-segments';
+import { binaryVectorArray } from './vector-binary';
 import { ChunkSet, KeywordQuery, SearchFilters, SearchHit, VectorQuery, VectorStore } from './vector-store';
 
 /** Rows per INSERT: bounds the size of one statement's array parameters (a 384-d vector is ~3 KB of text). */
@@ -52,6 +53,12 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
     super();
   }
 
+  /**
+   * The server's OID of pgvector's `vector` type, on PostgreSQL: vectors are then inserted in binary, which
+   * spares both the app's float formatting and the server's parsing (PGlite's driver takes text only).
+   */
+  private vectorOid?: number;
+
   private get table(): string {
     return tableName(this.em, 'chunk_vectors');
   }
@@ -70,6 +77,10 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
           `EMBEDDING_DIMENSION=${row?.dimension}, or add a migration that changes the column to vector(${this.embedder.dimension}) ` +
           `and then run \`npm run reembed\` to re-embed the stored chunks (README: "Changing the embedding model").`,
       );
+    }
+    if (!this.config.usesEmbeddedDatabase) {
+      const [type] = await this.em.execute<{ oid: number | string }[]>(`select 'vector'::regtype::oid as oid`);
+      this.vectorOid = Number(type.oid);
     }
   }
 
@@ -102,7 +113,9 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
       return set.chunks.map((chunk) => ({ set, sourceMetadata, chunk }));
     });
     const types = ['uuid', 'uuid', 'text', 'text', 'jsonb', 'int', 'text', 'int', 'int', 'int', 'jsonb'];
-    const columns = [...types.map((type, i) => `$${i + 1}::${asBytes ? 'text::' : ''}${type}[]`), '$12::text::vector[]'].join(', ');
+    const vectorOid = this.vectorOid;
+    const vectorColumn = vectorOid === undefined ? '$12::text::vector[]' : '$12::vector[]';
+    const columns = [...types.map((type, i) => `$${i + 1}::${asBytes ? 'text::' : ''}${type}[]`), vectorColumn].join(', ');
     for (let from = 0; from < rows.length; from += rowsPerStatement) {
       const batch = rows.slice(from, from + rowsPerStatement);
       const params = [
@@ -117,15 +130,17 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
         batch.map(({ chunk }) => chunk.end),
         batch.map(({ chunk }) => chunk.tokenCount ?? null),
         batch.map(({ chunk }) => JSON.stringify(chunk.metadata ?? {})),
-        // Sent as one array literal: drivers (PGlite) do not know how to serialise an array of pgvector's type.
-        `{${batch.map(({ chunk }) => `"${vectorLiteral(chunk.embedding)}"`).join(',')}}`,
+        vectorOid === undefined
+          ? // One array literal: PGlite's driver does not know how to serialise an array of pgvector's type.
+            `{${batch.map(({ chunk }) => `"${vectorLiteral(chunk.embedding)}"`).join(',')}}`
+          : binaryVectorArray(batch.map(({ chunk }) => chunk.embedding), vectorOid),
       ];
       await executeBound(
         tx,
         `insert into ${this.table} (chunk_id, ingestion_id, collection, chunk_strategy, source_metadata, chunk_index, chunk_text,
                 start_offset, end_offset, token_count, chunk_metadata, embedding)
          select * from unnest(${columns})`,
-        asBytes ? params.map((param) => Buffer.from(typeof param === 'string' ? param : arrayLiteral(param))) : params,
+        asBytes ? params.map((param) => (Buffer.isBuffer(param) ? param : Buffer.from(typeof param === 'string' ? param : arrayLiteral(param)))) : params,
       );
     }
   }

@@ -74,6 +74,11 @@ describeDatabase('ingestion pipeline', () => {
     expect(chunks.length).toBe(done.chunkCount);
     expect(chunks.length).toBeGreaterThan(2);
     expect(chunks.map((c) => c.chunk_index)).toEqual(chunks.map((_, i) => i));
+    // Each chunk's vector as the embedder made it (binary on PostgreSQL, 7 significant digits of text on PGlite).
+    const expected = await embedder.embed(chunks.map((c) => c.chunk_text));
+    const stored = await db.embeddings(request.id);
+    expect(stored.map((v) => v.length)).toEqual(expected.map((v) => v.length));
+    expect(Math.max(...stored.flatMap((v, i) => v.map((x, d) => Math.abs(x - expected[i][d]))))).toBeLessThan(1e-6);
   });
 
   it('should find a stored chunk by similarity, best match first, and filter by ingestion', async () => {

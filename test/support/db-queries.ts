@@ -25,6 +25,15 @@ export class DbQueries {
     );
   }
 
+  /** The stored vectors of an ingestion's chunks, in chunk order. */
+  async embeddings(ingestionId: string): Promise<number[][]> {
+    const rows = await this.em.execute<{ embedding: string }[]>(
+      `select embedding::text as embedding from ${tableName(this.em, 'chunk_vectors')} where ingestion_id = ? order by chunk_index`,
+      [ingestionId],
+    );
+    return rows.map((r) => JSON.parse(r.embedding) as number[]);
+  }
+
   /** Moves a request's lock into the past, as if its worker had died long ago. */
   async expireLock(id: string): Promise<void> {
     await this.em.execute(`update ${tableName(this.em, 'ingestion_requests')} set locked_at = now() - interval '1 day' where id = ?`, [id]);
