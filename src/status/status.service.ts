@@ -65,6 +65,25 @@ export class StatusService {
     const contentHash = typeof input.text === 'string' ? hashOf({ ...content, text: input.text }) : await hashOfText(content, input.text.parts());
     const requestHash = hashOf({ content: contentHash, document_id: input.documentId ?? null });
     const document = input.documentId ? { collection, id: input.documentId } : undefined;
+    const newRow = (documentVersion: number | null): NewRequestRow => ({
+      id: randomUUID(),
+      text: input.text,
+      sourceMetadata: input.sourceMetadata,
+      collection,
+      chunking: input.chunking,
+      pageStarts: input.pageStarts ?? null,
+      maxAttempts: this.config.MAX_ATTEMPTS,
+      idempotencyKey: input.idempotencyKey ?? null,
+      requestHash: input.idempotencyKey ? requestHash : null,
+      documentId: input.documentId ?? null,
+      documentVersion,
+      contentHash,
+    });
+    if (!document && !input.idempotencyKey && typeof input.text === 'string') {
+      // Nothing to look up first: one INSERT, committed on its own (no BEGIN/COMMIT round trips).
+      const row = newRow(null);
+      return { request: this.asAccepted(row, (await this.requests.insertAccepted(this.em, row))!), outcome: 'created' };
+    }
     const submitted = await this.em.transactional(async (tx): Promise<Submitted | { id: string; outcome: SubmitOutcome }> => {
       if (document) await this.requests.lockDocument(tx, document);
       const replay = input.idempotencyKey && (await this.requests.findByIdempotencyKey(tx, input.idempotencyKey));
@@ -75,20 +94,7 @@ export class StatusService {
         if (current?.content_hash === contentHash) return { id: current.id, outcome: 'unchanged' };
         documentVersion = await this.requests.nextDocumentVersion(tx, document);
       }
-      const row = {
-        id: randomUUID(),
-        text: input.text,
-        sourceMetadata: input.sourceMetadata,
-        collection,
-        chunking: input.chunking,
-        pageStarts: input.pageStarts ?? null,
-        maxAttempts: this.config.MAX_ATTEMPTS,
-        idempotencyKey: input.idempotencyKey ?? null,
-        requestHash: input.idempotencyKey ? requestHash : null,
-        documentId: input.documentId ?? null,
-        documentVersion,
-        contentHash,
-      };
+      const row = newRow(documentVersion);
       const createdAt = await this.requests.insertAccepted(tx, row);
       if (createdAt) return { request: this.asAccepted(row, createdAt), outcome: 'created' };
       // A concurrent request with the same key committed first; its row is visible to this next statement.
