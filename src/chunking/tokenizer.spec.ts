@@ -17,6 +17,17 @@ describe(countTokens.name, () => {
     );
   });
 
+  it('should count made-up words exactly as gpt-tokenizer does (its own merge, for ASCII)', () => {
+    const word = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzEQX0123456789\'-_.,;:!?'), minLength: 1, maxLength: 24 });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(' ', '', '\n', '  ', '\t'), word), { maxLength: 60 }), (words) => {
+        const text = words.map(([space, w]) => space + w).join('');
+        expect(countTokens(text)).toBe(countWhole(text));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('should count the same text the same way again, from what it remembers', () => {
     const text = 'The ledger of the harbour, 1902–1911: ships’ names, tonnage and cargo.\n\n'.repeat(20);
     expect(countTokens(text)).toBe(countWhole(text));
