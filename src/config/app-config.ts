@@ -84,16 +84,16 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(10) @Max(1000) SEARCH_EF_SEARCH = 300;
 
   /** A tail of unindexed chunks smaller than this is searched exactly rather than indexed (cheap, and exact). */
-  @Transform(toInt) @IsInt() @Min(1) INDEX_MIN_SEGMENT_CHUNKS = 2000;
+  @Transform(toInt) @IsInt() @Min(1) INDEX_MIN_SEGMENT_CHUNKS = 1500;
   /**
    * A tail this large is indexed even while chunks keep arriving: bounds the exact scan each search does, and
    * lets a bulk load be indexed piece by piece while it runs instead of all at its end.
    */
-  @Transform(toInt) @IsInt() @Min(1) INDEX_MAX_TAIL_CHUNKS = 3000;
+  @Transform(toInt) @IsInt() @Min(1) INDEX_MAX_TAIL_CHUNKS = 1500;
   /** Otherwise the tail is indexed once no chunk has arrived for this many milliseconds. */
   @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000) INDEX_QUIET_MS = 500;
   /** Above this many HNSW segments the indexer merges the smallest adjacent pair (each search scans every segment). */
-  @Transform(toInt) @IsInt() @Min(1) @Max(64) INDEX_MAX_SEGMENTS = 4;
+  @Transform(toInt) @IsInt() @Min(1) @Max(64) INDEX_MAX_SEGMENTS = 8;
   /** maintenance_work_mem of an index build, in MB: a build whose graph fits is several times faster. */
   @Transform(toInt) @IsInt() @Min(64) @Max(65_536) INDEX_BUILD_MEMORY_MB = 1024;
 

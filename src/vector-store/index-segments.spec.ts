@@ -7,8 +7,8 @@ const segment = (seqFrom: number, seqTo: number, chunkCount = seqTo - seqFrom): 
   seqTo,
   chunkCount,
 });
-const busy = (chunks: number, lastSeq: number): TailState => ({ chunks, lastSeq, idleMs: 10, endsLoad: false });
-const quiet = (chunks: number, lastSeq: number): TailState => ({ chunks, lastSeq, idleMs: 5000, endsLoad: false });
+const busy = (chunks: number, lastSeq: number): TailState => ({ chunks, lastSeq, idleMs: 10, endsLoad: false, drained: false });
+const quiet = (chunks: number, lastSeq: number): TailState => ({ chunks, lastSeq, idleMs: 5000, endsLoad: false, drained: false });
 
 describe(nextBuild.name, () => {
   it('should leave a small tail to exact search, busy or quiet', () => {
@@ -20,6 +20,13 @@ describe(nextBuild.name, () => {
     expect(nextBuild([], busy(500, 500), policy)).toBeUndefined();
     expect(nextBuild([], quiet(500, 500), policy)).toEqual({ seqFrom: 0, seqTo: 500, replaces: [], duringLoad: false });
     expect(nextBuild([segment(0, 5000)], busy(1000, 6200), policy)).toEqual({ seqFrom: 5000, seqTo: 6200, replaces: [], duringLoad: true });
+  });
+
+  it('should seal a tail as soon as no request is left to process, without waiting for it to go quiet', () => {
+    // Not "during a load": what comes next is a new load, and its first small tail waits for the minimum.
+    expect(nextBuild([], { ...busy(500, 500), drained: true }, policy)).toEqual({ seqFrom: 0, seqTo: 500, replaces: [], duringLoad: false });
+    expect(nextBuild([segment(0, 1200)], { ...busy(40, 1240), endsLoad: true, drained: true }, policy)).toMatchObject({ seqFrom: 1200, seqTo: 1240 });
+    expect(nextBuild([], { ...busy(99, 99), drained: true }, policy)).toBeUndefined();
   });
 
   it('should seal the small rest of a load that was sealed in part while it ran, once quiet', () => {
@@ -40,6 +47,15 @@ describe(nextBuild.name, () => {
     expect(nextBuild([big, segment(10_000, 13_000)], busy(0, 13_000), policy)).toBeUndefined();
     const bulk = segment(10_000, 13_000);
     expect(nextBuild([big, bulk], quiet(0, 13_000), policy)).toEqual({ seqFrom: 0, seqTo: 13_000, replaces: [big, bulk] });
+  });
+
+  it('should merge a bulk load sealed piece by piece into one segment in one build, small last piece included', () => {
+    const pieces = [segment(0, 2043), segment(2043, 4164), segment(4164, 6400), segment(6400, 9408), segment(9408, 13_647), segment(13_647, 13_947)];
+    const roomy = { ...policy, maxSegments: 8 };
+    expect(nextBuild(pieces, quiet(0, 13_947), roomy)).toEqual({ seqFrom: 0, seqTo: 13_947, replaces: pieces });
+    // On top of a large index, only the pieces that outweigh one another; the large one waits for more.
+    const onTop = [segment(0, 100_000), ...pieces.map((p) => segment(100_000 + p.seqFrom, 100_000 + p.seqTo))];
+    expect(nextBuild(onTop, quiet(0, 113_947), roomy)).toEqual({ seqFrom: 100_000, seqTo: 113_947, replaces: onTop.slice(1) });
   });
 
   it('should merge the smallest adjacent pair when there are too many segments, even while busy', () => {

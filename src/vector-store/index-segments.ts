@@ -105,6 +105,8 @@ export interface TailState {
   idleMs: number;
   /** The newest segment was sealed at maxTailChunks while chunks kept arriving: the tail is a bulk load's end. */
   endsLoad: boolean;
+  /** No request is waiting or being processed: no more chunks are on their way, so the tail need not go quiet. */
+  drained: boolean;
 }
 
 /** What to build next: a segment over `seqFrom..seqTo` that replaces `replaces` (none for a new segment). */
@@ -116,23 +118,24 @@ export interface BuildPlan {
   duringLoad?: boolean;
 }
 
-/** A newer segment at least this fraction of the one before it is merged into it once things are quiet. */
+/** Newer segments holding at least this fraction of an older one's chunks are merged with it once quiet. */
 const QUIET_MERGE_RATIO = 1 / 4;
 
 /**
  * The next build, or undefined when the index is as it should be:
- *  1. a tail at maxTailChunks, or a quiet tail of at least minSegmentChunks or at the end of a load that
- *     was already sealed in part → a new segment over it (so a bulk load ends entirely indexed);
+ *  1. a tail at maxTailChunks, or a quiet or drained tail of at least minSegmentChunks or at the end of a
+ *     load that was already sealed in part → a new segment over it (so a bulk load ends entirely indexed);
  *  2. more than maxSegments → merge the adjacent pair with the fewest chunks;
- *  3. quiet, and the newest segment is not much smaller than the one before → merge those two. A bulk load
- *     on top of an index ends as one index; small additions to a large index wait until they add up, so no
- *     row is rebuilt more than a few times.
+ *  3. quiet, and the segments after some segment hold at least QUIET_MERGE_RATIO of its chunks → merge it and
+ *     all after it in one build (the oldest such). A bulk load sealed piece by piece, alone or on top of an
+ *     index, ends as one index; small additions to a large index wait until they add up, so no row is
+ *     rebuilt more than a few times.
  */
 export function nextBuild(segments: readonly IndexSegment[], tail: TailState, policy: IndexPolicy): BuildPlan | undefined {
   const quiet = tail.idleMs >= policy.quietMs;
   const loadEnded = tail.endsLoad && tail.chunks > 0;
-  if (tail.chunks >= policy.maxTailChunks || (quiet && (tail.chunks >= policy.minSegmentChunks || loadEnded))) {
-    return { seqFrom: indexedThrough(segments), seqTo: tail.lastSeq, replaces: [], duringLoad: !quiet };
+  if (tail.chunks >= policy.maxTailChunks || ((quiet || tail.drained) && (tail.chunks >= policy.minSegmentChunks || loadEnded))) {
+    return { seqFrom: indexedThrough(segments), seqTo: tail.lastSeq, replaces: [], duringLoad: !quiet && !tail.drained };
   }
   const merge = (i: number): BuildPlan => ({ seqFrom: segments[i].seqFrom, seqTo: segments[i + 1].seqTo, replaces: [segments[i], segments[i + 1]] });
   if (segments.length > policy.maxSegments) {
@@ -141,7 +144,15 @@ export function nextBuild(segments: readonly IndexSegment[], tail: TailState, po
     for (let i = 1; i < segments.length - 1; i++) if (pairSize(i) < pairSize(smallest)) smallest = i;
     return merge(smallest);
   }
-  const [previous, newest] = segments.slice(-2);
-  if (quiet && newest && newest.chunkCount >= previous.chunkCount * QUIET_MERGE_RATIO) return merge(segments.length - 2);
+  if (!quiet) return undefined;
+  // The longest run of newest segments whose first is outweighed by those after it, merged in one build.
+  let after = 0;
+  for (let i = segments.length - 1; i >= 0; i--) after += segments[i].chunkCount;
+  for (let i = 0; i < segments.length - 1; i++) {
+    after -= segments[i].chunkCount;
+    if (after >= segments[i].chunkCount * QUIET_MERGE_RATIO) {
+      return { seqFrom: segments[i].seqFrom, seqTo: segments.at(-1)!.seqTo, replaces: segments.slice(i) };
+    }
+  }
   return undefined;
 }
