@@ -5,6 +5,7 @@ import { Migration20261125140000_file_pages } from './Migration20261125140000_fi
 import { Migration20261125150000_documents_per_collection } from './Migration20261125150000_documents_per_collection';
 import { Migration20261125160000_vector_index_segments } from './Migration20261125160000_vector_index_segments';
 import { Migration20261125170000_embedding_stored_inline } from './Migration20261125170000_embedding_stored_inline';
+import { Migration20261125180000_chunk_rows_inline } from './Migration20261125180000_chunk_rows_inline';
 
 /** Every migration, oldest first. `npm run migration:create` appends new ones here. */
 export const migrationsList = [
@@ -15,4 +16,5 @@ export const migrationsList = [
   Migration20261125150000_documents_per_collection,
   Migration20261125160000_vector_index_segments,
   Migration20261125170000_embedding_stored_inline,
+  Migration20261125180000_chunk_rows_inline,
 ];
