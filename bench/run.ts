@@ -42,6 +42,8 @@ const SEARCH_SCHEMA = 'bench_search';
 const PEER_SCHEMA = 'bench_peer';
 const MEMORY_SCHEMA = 'bench_memory';
 const TOP_K = 10;
+/** Documents a request when the bench loads through POST /v1/ingest/batch, as a bulk load would. */
+const BATCH_DOCUMENTS = 50;
 
 type Figures = Record<string, unknown>;
 
@@ -133,15 +135,20 @@ async function startService(url: string, schema: string, extra: Record<string, s
  * present during the load (steady state) and built after it (bulk load).
  */
 async function measureIngest(url: string, pool: Pool, documents: string[], rows: ChunkRow[], embedder: HashingEmbedder, size: Size): Promise<Figures> {
-  await pool.query(`drop schema if exists "${SERVICE_SCHEMA}" cascade`);
-  const app = await startService(url, SERVICE_SCHEMA, size.serviceEnv);
-  let service: Figures;
-  try {
-    service = await ingestThroughApi(app, pool, SERVICE_SCHEMA, documents, { waitForIndex: true });
-  } finally {
-    await app.stop();
-  }
-  log(`service: ${service.chunks} chunks completed in ${service.seconds} s = ${service.chunksPerSecond} chunks/s; all indexed after ${service.indexedSeconds} s`);
+  const throughService = async (perRequest: number): Promise<Figures> => {
+    await pool.query(`drop schema if exists "${SERVICE_SCHEMA}" cascade`);
+    const app = await startService(url, SERVICE_SCHEMA, size.serviceEnv);
+    try {
+      const figures = await ingestThroughApi(app, pool, SERVICE_SCHEMA, documents, { waitForIndex: true, perRequest });
+      log(`service, ${perRequest} document(s) a request: ${figures.chunks} chunks completed in ${figures.seconds} s = ${figures.chunksPerSecond} chunks/s; all indexed after ${figures.indexedSeconds} s`);
+      return figures;
+    } finally {
+      await app.stop();
+    }
+  };
+  const serviceSingle = await throughService(1);
+  // Last, so the peers below are compared with the service's own tables as this run left them.
+  const service = await throughService(BATCH_DOCUMENTS);
 
   await recreateSchema(pool, PEER_SCHEMA);
   const serviceTable = `"${SERVICE_SCHEMA}".chunk_vectors`;
@@ -168,6 +175,7 @@ async function measureIngest(url: string, pool: Pool, documents: string[], rows:
 
   return {
     service,
+    serviceSingle,
     rawCopy: {
       indexedChunksPerSecond: round(rows.length / rawIndexed.seconds, 0),
       bulkLoadSeconds: round(rawLoad.seconds, 2),
@@ -183,10 +191,17 @@ async function measureIngest(url: string, pool: Pool, documents: string[], rows:
 }
 
 /**
- * POSTs `documents` (16 in flight) and waits until all are completed, and with `waitForIndex` until every chunk
+ * POSTs `documents`, one a request to POST /v1/ingest (16 in flight) or `perRequest` a request to POST
+ * /v1/ingest/batch (2 in flight), and waits until all are completed, and with `waitForIndex` until every chunk
  * is in an HNSW segment; samples status latency meanwhile.
  */
-async function ingestThroughApi(app: AppProcess, pool: Pool, schema: string, documents: string[], options: { waitForIndex: boolean }): Promise<Figures> {
+async function ingestThroughApi(
+  app: AppProcess,
+  pool: Pool,
+  schema: string,
+  documents: string[],
+  options: { waitForIndex: boolean; perRequest: number },
+): Promise<Figures> {
   const client = new HttpClient(app.baseUrl);
   const ids: string[] = [];
   const statusLatencies: number[] = [];
@@ -203,11 +218,20 @@ async function ingestThroughApi(app: AppProcess, pool: Pool, schema: string, doc
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   })();
-  await inParallel(documents, 16, async (text) => {
-    const response = await client.json('POST', '/v1/ingest', { text, chunking: CHUNKING });
-    if (response.status !== 202) throw new Error(`ingest answered ${response.status}: ${JSON.stringify(response.body)}`);
-    ids.push(response.body.id);
-  });
+  if (options.perRequest === 1) {
+    await inParallel(documents, 16, async (text) => {
+      const response = await client.json('POST', '/v1/ingest', { text, chunking: CHUNKING });
+      if (response.status !== 202) throw new Error(`ingest answered ${response.status}: ${JSON.stringify(response.body)}`);
+      ids.push(response.body.id);
+    });
+  } else {
+    const batches = Array.from({ length: Math.ceil(documents.length / options.perRequest) }, (_, i) => documents.slice(i * options.perRequest, (i + 1) * options.perRequest));
+    await inParallel(batches, 2, async (batch) => {
+      const response = await client.json('POST', '/v1/ingest/batch', { documents: batch.map((text) => ({ text, chunking: CHUNKING })) });
+      if (response.status !== 202) throw new Error(`batch ingest answered ${response.status}: ${JSON.stringify(response.body)}`);
+      ids.push(...response.body.ingestions.map((i: { id: string }) => i.id));
+    });
+  }
   const postedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   let counts = { completed: 0, failed: 0, chunks: 0 };
   while (counts.completed + counts.failed < documents.length) {
@@ -273,7 +297,7 @@ async function measureSearch(url: string, pool: Pool, corpus: Corpus, embedder: 
       client.close();
       const raw = await rawSqlSearch(pool, SEARCH_SCHEMA, queryVectors);
       const batch = corpus.documents(size.scaleBatchDocuments, size.documentChars).map((d) => d.text);
-      const ingestBatch = await ingestThroughApi(app, pool, SEARCH_SCHEMA, batch, { waitForIndex: false });
+      const ingestBatch = await ingestThroughApi(app, pool, SEARCH_SCHEMA, batch, { waitForIndex: false, perRequest: BATCH_DOCUMENTS });
       loaded += Number(ingestBatch.chunks);
 
       const peer = new LangchainPeer(url, embedder, PEER_SCHEMA, 'langchain_search');

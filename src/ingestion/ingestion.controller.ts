@@ -5,8 +5,8 @@ import { Access, CollectionAccess } from '../auth/collection-access';
 import { ApiErrorResponses } from '../common/api-error-responses.decorator';
 import { UuidParamPipe } from '../common/uuid-param.pipe';
 import { DeleteResponseDto } from './dto/delete-response.dto';
-import { IngestAcceptedResponseDto, toIngestAcceptedResponse } from './dto/ingest-accepted-response.dto';
-import { IngestRequestDto } from './dto/ingest-request.dto';
+import { IngestAcceptedResponseDto, IngestBatchAcceptedResponseDto, toIngestAcceptedResponse } from './dto/ingest-accepted-response.dto';
+import { IngestBatchRequestDto, IngestRequestDto } from './dto/ingest-request.dto';
 import { IngestionResponseDto, toIngestionResponse } from './dto/ingestion-response.dto';
 import { IdempotencyKey, IdempotencyKeyPipe, MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency-key.pipe';
 import { DEFAULT_COLLECTION } from '../vector-store/collection';
@@ -40,6 +40,26 @@ export class IngestionController {
     const { request, outcome } = await this.ingestion.ingest(body, { idempotencyKey });
     if (outcome !== 'created') void reply.status(HttpStatus.OK);
     return toIngestAcceptedResponse(request, outcome);
+  }
+
+  @Post('batch')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Accept several texts at once (a bulk load): one request and one transaction for all of them',
+    description:
+      'Each document is what POST /v1/ingest takes, and is answered as it would answer it, in the order sent. All are stored ' +
+      'or, on any error, none. No Idempotency-Key: give documents a document_id, so a batch sent again is "unchanged".',
+  })
+  @ApiResponse({ status: 202, type: IngestBatchAcceptedResponseDto, description: 'Stored durably; each ingestion has its own status_url' })
+  @ApiErrorResponses(400, 403, 413, 415)
+  async ingestBatch(
+    @Body() body: IngestBatchRequestDto,
+    @IdempotencyKey(IdempotencyKeyPipe) idempotencyKey: string | undefined,
+    @Access() access: CollectionAccess,
+  ): Promise<IngestBatchAcceptedResponseDto> {
+    for (const document of body.documents) access.assertCanUse(document.collection ?? DEFAULT_COLLECTION);
+    const submitted = await this.ingestion.ingestBatch(body.documents, { idempotencyKey });
+    return { ingestions: submitted.map(({ request, outcome }) => toIngestAcceptedResponse(request, outcome)) };
   }
 
   @Get(':id')

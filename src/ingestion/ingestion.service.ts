@@ -5,10 +5,10 @@ import { ChunkingOptions, resolveChunkingOptions } from '../chunking/chunking-op
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { SqlEntityManager } from '../database/sql';
 import { IngestionRequest } from '../status/ingestion-request.entity';
-import { StatusService, Submitted, TextUpload } from '../status/status.service';
+import { NewIngestion, StatusService, Submitted, TextUpload } from '../status/status.service';
 import { VectorStore } from '../vector-store/vector-store';
 import type { DeleteResponseDto } from './dto/delete-response.dto';
-import type { ChunkingOptionsDto, IngestOptionsDto } from './dto/ingest-request.dto';
+import type { ChunkingOptionsDto, IngestOptionsDto, IngestRequestDto } from './dto/ingest-request.dto';
 
 @Injectable()
 export class IngestionService {
@@ -25,21 +25,37 @@ export class IngestionService {
    * processor give each chunk its page number. The text may be an upload too long to hold whole.
    */
   ingest(dto: IngestOptionsDto & { text: string | TextUpload }, options: { idempotencyKey?: string; pageStarts?: number[] } = {}): Promise<Submitted> {
+    return this.status.submit({ ...this.toNewIngestion(dto), idempotencyKey: options.idempotencyKey, pageStarts: options.pageStarts });
+  }
+
+  /**
+   * Several documents at once: each checked as ingest() checks it, then all stored in one transaction. A batch
+   * takes no Idempotency-Key (one key for many ingestions would make replays ambiguous): document ids do that.
+   */
+  ingestBatch(dtos: IngestRequestDto[], { idempotencyKey }: { idempotencyKey?: string } = {}): Promise<Submitted[]> {
+    if (idempotencyKey !== undefined) {
+      throw new AppError(ErrorCode.ValidationFailed, 'Request header Idempotency-Key is invalid', [
+        { field: 'Idempotency-Key', messages: ['a batch takes no Idempotency-Key; give each document a document_id instead'] },
+      ]);
+    }
+    return this.status.submitBatch(dtos.map((dto, i) => this.toNewIngestion(dto, `documents.${i}.`)));
+  }
+
+  /** The submission for a request body, with its chunking resolved; `field` prefixes the fields errors name. */
+  private toNewIngestion(dto: IngestOptionsDto & { text: string | TextUpload }, field = ''): NewIngestion {
     if (dto.text.length > this.config.TEXT_LIMIT_CHARS) {
       throw new AppError(
         ErrorCode.PayloadTooLarge,
-        `The text has ${dto.text.length} characters; at most ${this.config.TEXT_LIMIT_CHARS} are accepted (TEXT_LIMIT_CHARS)`,
+        `The text${field ? ` of ${field.slice(0, -1)}` : ''} has ${dto.text.length} characters; at most ${this.config.TEXT_LIMIT_CHARS} are accepted (TEXT_LIMIT_CHARS)`,
       );
     }
-    return this.status.submit({
+    return {
       text: dto.text,
       sourceMetadata: dto.source_metadata ?? {},
       collection: dto.collection,
-      chunking: this.resolveChunking(dto.chunking ?? undefined),
+      chunking: this.resolveChunking(dto.chunking ?? undefined, field),
       documentId: dto.document_id ?? undefined,
-      idempotencyKey: options.idempotencyKey,
-      pageStarts: options.pageStarts,
-    });
+    };
   }
 
   get(id: string): Promise<IngestionRequest> {
@@ -61,11 +77,11 @@ export class IngestionService {
   }
 
   /** Request options over server defaults. */
-  private resolveChunking(options: ChunkingOptionsDto = {}): ChunkingOptions {
+  private resolveChunking(options: ChunkingOptionsDto = {}, field = ''): ChunkingOptions {
     const { config } = this;
     const resolved = resolveChunkingOptions(options, { strategy: config.CHUNK_STRATEGY, chunkSize: config.CHUNK_SIZE, chunkOverlap: config.CHUNK_OVERLAP });
     if (resolved.problem) {
-      throw new AppError(ErrorCode.ValidationFailed, 'Request body is invalid', [{ field: resolved.problem.field, messages: [resolved.problem.message] }]);
+      throw new AppError(ErrorCode.ValidationFailed, 'Request body is invalid', [{ field: field + resolved.problem.field, messages: [resolved.problem.message] }]);
     }
     return resolved.options;
   }

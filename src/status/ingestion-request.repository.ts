@@ -193,6 +193,34 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
     return inserted ? new Date(inserted.created_at) : undefined;
   }
 
+  /**
+   * Inserts new accepted requests without document or Idempotency-Key in one statement (arrays through
+   * unnest); returns their creation time, the transaction's (undefined for no rows).
+   */
+  async insertAcceptedBatch(tx: SqlEntityManager, rows: readonly NewRequestRow[]): Promise<Date | undefined> {
+    if (rows.length === 0) return undefined;
+    const [inserted] = await executeBound<{ created_at: Date | string }>(
+      tx,
+      `insert into ${this.table} (id, status, text, text_length, source_metadata, collection, chunking, page_starts, attempts,
+              max_attempts, next_attempt_at, created_at, updated_at, content_hash)
+       select id, 'accepted', text, text_length, source_metadata, collection, chunking, null, 0, max_attempts, now(), now(), now(), content_hash
+         from unnest($1::uuid[], $2::text[], $3::int[], $4::jsonb[], $5::text[], $6::jsonb[], $7::int[], $8::text[])
+                as r (id, text, text_length, source_metadata, collection, chunking, max_attempts, content_hash)
+       returning created_at`,
+      [
+        rows.map((r) => r.id),
+        rows.map((r) => r.text as string),
+        rows.map((r) => r.text.length),
+        rows.map((r) => JSON.stringify(r.sourceMetadata)),
+        rows.map((r) => r.collection),
+        rows.map((r) => JSON.stringify(r.chunking)),
+        rows.map((r) => r.maxAttempts),
+        rows.map((r) => r.contentHash),
+      ],
+    );
+    return new Date(inserted.created_at);
+  }
+
   /** A new large object holding the bytes, written part by part; returns its oid. */
   private async writeLargeObject(tx: SqlEntityManager, bytes: AsyncIterable<Uint8Array>): Promise<number> {
     const [{ oid }] = await executeBound<{ oid: number | string }>(tx, `select lo_from_bytea(0, ''::bytea) as oid`, []);

@@ -37,6 +37,15 @@ export interface Submitted {
   outcome: SubmitOutcome;
 }
 
+/** A submission ready to store: its hashes, its document, and its row once its document version is known. */
+interface Submission {
+  input: NewIngestion;
+  contentHash: string;
+  requestHash: string;
+  document?: { collection: string; id: string };
+  row(documentVersion: number | null): NewRequestRow;
+}
+
 /** The outcome of a failed attempt, as decided by retryOrFail. */
 export type FailureOutcome = 'retry' | 'failed' | 'lost-lease';
 
@@ -60,48 +69,92 @@ export class StatusService {
    * when the key was used with a different body.
    */
   async submit(input: NewIngestion): Promise<Submitted> {
+    const submission = await this.prepare(input);
+    if (!submission.document && !input.idempotencyKey && typeof input.text === 'string') {
+      // Nothing to look up first: one INSERT, committed on its own (no BEGIN/COMMIT round trips).
+      const row = submission.row(null);
+      return { request: this.asAccepted(row, (await this.requests.insertAccepted(this.em, row))!), outcome: 'created' };
+    }
+    const [submitted] = await this.em.transactional(async (tx) => [await this.submitIn(tx, submission)]);
+    return this.answer(submitted);
+  }
+
+  /**
+   * Several submissions (no Idempotency-Key) in one transaction: all are stored or none. Those without a
+   * document id go in one INSERT; the others as submit() stores them, their documents locked in a fixed order
+   * so two batches naming the same documents cannot deadlock. Answers in the order given.
+   */
+  async submitBatch(inputs: NewIngestion[]): Promise<Submitted[]> {
+    const submissions = await Promise.all(inputs.map((input) => this.prepare(input)));
+    const submitted = await this.em.transactional(async (tx) => {
+      const documents = new Map(submissions.flatMap(({ document }) => (document ? [[JSON.stringify(document), document] as const] : [])));
+      for (const key of [...documents.keys()].sort()) await this.requests.lockDocument(tx, documents.get(key)!);
+      const plain = submissions.filter((s) => !s.document).map((s) => s.row(null));
+      const createdAt = await this.requests.insertAcceptedBatch(tx, plain);
+      const plainRows = plain.values();
+      const answers: (Submitted | { id: string; outcome: SubmitOutcome })[] = [];
+      for (const submission of submissions) {
+        answers.push(
+          submission.document
+            ? await this.submitIn(tx, submission, { locked: true })
+            : { request: this.asAccepted(plainRows.next().value!, createdAt!), outcome: 'created' },
+        );
+      }
+      return answers;
+    });
+    return Promise.all(submitted.map((s) => this.answer(s)));
+  }
+
+  /** Hashes a submission's content (reading an upload in parts) and makes its row, given its document version. */
+  private async prepare(input: NewIngestion): Promise<Submission> {
     const collection = input.collection ?? DEFAULT_COLLECTION;
     const content = { chunking: input.chunking, source_metadata: input.sourceMetadata, collection };
     const contentHash = typeof input.text === 'string' ? hashOf({ ...content, text: input.text }) : await hashOfText(content, input.text.parts());
     const requestHash = hashOf({ content: contentHash, document_id: input.documentId ?? null });
-    const document = input.documentId ? { collection, id: input.documentId } : undefined;
-    const newRow = (documentVersion: number | null): NewRequestRow => ({
-      id: randomUUID(),
-      text: input.text,
-      sourceMetadata: input.sourceMetadata,
-      collection,
-      chunking: input.chunking,
-      pageStarts: input.pageStarts ?? null,
-      maxAttempts: this.config.MAX_ATTEMPTS,
-      idempotencyKey: input.idempotencyKey ?? null,
-      requestHash: input.idempotencyKey ? requestHash : null,
-      documentId: input.documentId ?? null,
-      documentVersion,
+    return {
+      input,
       contentHash,
-    });
-    if (!document && !input.idempotencyKey && typeof input.text === 'string') {
-      // Nothing to look up first: one INSERT, committed on its own (no BEGIN/COMMIT round trips).
-      const row = newRow(null);
-      return { request: this.asAccepted(row, (await this.requests.insertAccepted(this.em, row))!), outcome: 'created' };
+      requestHash,
+      document: input.documentId ? { collection, id: input.documentId } : undefined,
+      row: (documentVersion) => ({
+        id: randomUUID(),
+        text: input.text,
+        sourceMetadata: input.sourceMetadata,
+        collection,
+        chunking: input.chunking,
+        pageStarts: input.pageStarts ?? null,
+        maxAttempts: this.config.MAX_ATTEMPTS,
+        idempotencyKey: input.idempotencyKey ?? null,
+        requestHash: input.idempotencyKey ? requestHash : null,
+        documentId: input.documentId ?? null,
+        documentVersion,
+        contentHash,
+      }),
+    };
+  }
+
+  /** One submission in `tx`: a replay, an unchanged document, or a new row (the next version of its document). */
+  private async submitIn(tx: SqlEntityManager, submission: Submission, { locked = false } = {}): Promise<Submitted | { id: string; outcome: SubmitOutcome }> {
+    const { input, document, contentHash, requestHash } = submission;
+    if (document && !locked) await this.requests.lockDocument(tx, document);
+    const replay = input.idempotencyKey && (await this.requests.findByIdempotencyKey(tx, input.idempotencyKey));
+    if (replay) return replayOf(replay, requestHash);
+    let documentVersion: number | null = null;
+    if (document) {
+      const current = await this.requests.findCurrentVersion(tx, document);
+      if (current?.content_hash === contentHash) return { id: current.id, outcome: 'unchanged' };
+      documentVersion = await this.requests.nextDocumentVersion(tx, document);
     }
-    const submitted = await this.em.transactional(async (tx): Promise<Submitted | { id: string; outcome: SubmitOutcome }> => {
-      if (document) await this.requests.lockDocument(tx, document);
-      const replay = input.idempotencyKey && (await this.requests.findByIdempotencyKey(tx, input.idempotencyKey));
-      if (replay) return replayOf(replay, requestHash);
-      let documentVersion: number | null = null;
-      if (document) {
-        const current = await this.requests.findCurrentVersion(tx, document);
-        if (current?.content_hash === contentHash) return { id: current.id, outcome: 'unchanged' };
-        documentVersion = await this.requests.nextDocumentVersion(tx, document);
-      }
-      const row = newRow(documentVersion);
-      const createdAt = await this.requests.insertAccepted(tx, row);
-      if (createdAt) return { request: this.asAccepted(row, createdAt), outcome: 'created' };
-      // A concurrent request with the same key committed first; its row is visible to this next statement.
-      const winner = await this.requests.findByIdempotencyKey(tx, input.idempotencyKey!);
-      return replayOf(winner!, requestHash);
-    });
-    // A new request is answered as stored (the poller may claim it at once); an existing one as it is now.
+    const row = submission.row(documentVersion);
+    const createdAt = await this.requests.insertAccepted(tx, row);
+    if (createdAt) return { request: this.asAccepted(row, createdAt), outcome: 'created' };
+    // A concurrent request with the same key committed first; its row is visible to this next statement.
+    const winner = await this.requests.findByIdempotencyKey(tx, input.idempotencyKey!);
+    return replayOf(winner!, requestHash);
+  }
+
+  /** A new request is answered as stored (the poller may claim it at once); an existing one as it is now. */
+  private async answer(submitted: Submitted | { id: string; outcome: SubmitOutcome }): Promise<Submitted> {
     if ('request' in submitted) return submitted;
     return { request: await this.requests.findByIdOrFail(submitted.id), outcome: submitted.outcome };
   }

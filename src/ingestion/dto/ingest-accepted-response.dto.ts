@@ -34,3 +34,8 @@ export function toIngestAcceptedResponse(request: IngestionRequest, outcome: Sub
     document_version: request.documentVersion ?? null,
   };
 }
+
+export class IngestBatchAcceptedResponseDto {
+  @ApiProperty({ type: [IngestAcceptedResponseDto], description: 'One per document, in the order sent' })
+  ingestions: IngestAcceptedResponseDto[];
+}

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { CHUNK_SIZE_BOUNDS, CHUNK_STRATEGIES, ChunkStrategy, SIZE_UNITS, SizeUnit } from '../../chunking/chunking-options';
 import { IsBoundedJson, IsStorableText } from '../../common/storable.validators';
 import { COLLECTION_NAME, COLLECTION_NAME_MESSAGE, DEFAULT_COLLECTION } from '../../vector-store/collection';
@@ -106,4 +106,22 @@ export class IngestRequestDto extends IngestOptionsDto {
   @Matches(/\S/, { message: 'text must contain at least one non-whitespace character' })
   @IsStorableText()
   text: string;
+}
+
+/** Documents in one POST /v1/ingest/batch. */
+export const MAX_BATCH_DOCUMENTS = 500;
+
+export class IngestBatchRequestDto {
+  @ApiProperty({
+    type: [IngestRequestDto],
+    minItems: 1,
+    maxItems: MAX_BATCH_DOCUMENTS,
+    description: `1-${MAX_BATCH_DOCUMENTS} documents, each as the body of POST /v1/ingest; all are stored, or none (the whole body is at most BODY_LIMIT_BYTES)`,
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_BATCH_DOCUMENTS)
+  @ValidateNested({ each: true })
+  @Type(() => IngestRequestDto)
+  documents: IngestRequestDto[];
 }
