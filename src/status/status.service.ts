@@ -75,8 +75,7 @@ export class StatusService {
       const row = submission.row(null);
       return { request: this.asAccepted(row, (await this.requests.insertAccepted(this.em, row))!), outcome: 'created' };
     }
-    const [submitted] = await this.em.transactional(async (tx) => [await this.submitIn(tx, submission)]);
-    return this.answer(submitted);
+    return this.answer(await this.em.transactional((tx) => this.submitIn(tx, submission)));
   }
 
   /**
