@@ -1,6 +1,7 @@
 /**
  * A document's text read in consecutive parts, so that a long one is never held whole: the database reads
- * part `index` with `substr` (parts of a fixed number of characters), tests slice a string.
+ * part `index` through a cursor over the text's UTF-8 bytes (IngestionRequestRepository.openTextParts), tests
+ * slice a string.
  */
 export class TextSource {
   /** Where each part read so far starts (and where the next one will): parts vary in UTF-16 length. */

@@ -3,6 +3,7 @@ import { convert } from 'html-to-text';
 import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { AppError, ErrorCode } from '../common/errors/app-error';
+import type { TextUpload } from '../common/text-upload';
 import type { FileKind } from './file-kind';
 
 /** The text of a file, and for paged documents where each page starts in it. */
@@ -10,19 +11,6 @@ export interface ExtractedText {
   text: string;
   /** Character offset at which page i + 1 starts in `text` (PDF only). */
   pageStarts?: number[];
-}
-
-/**
- * A plain-text file (.txt, .md) whose text is its UTF-8 bytes, checked without being read whole: it can be
- * read again in parts, as text (for hashing) or as the bytes themselves (for storing).
- */
-export interface TextFile {
-  /** Length of the text in UTF-16 code units, as `text.length` would be. */
-  readonly length: number;
-  /** The text in parts; a part never ends inside a character (nor between a surrogate pair's halves). */
-  parts(): AsyncIterable<string>;
-  /** The text's UTF-8 bytes in parts (the file without its byte order mark). */
-  bytes(): AsyncIterable<Uint8Array>;
 }
 
 /** Bytes read at a time from a plain-text file: its parts stay young, small strings (see openText). */
@@ -66,7 +54,7 @@ export class TextExtractor {
    * A plain-text file (isPlainText), checked in one pass, part by part, with the rules extract() applies to a
    * whole one: valid UTF-8, no NUL character, some text; UNREADABLE_FILE otherwise. Its text is never held whole.
    */
-  openText(path: string): Promise<TextFile> {
+  openText(path: string): Promise<TextUpload> {
     return openText(path);
   }
 }
@@ -76,7 +64,7 @@ export function isPlainText(kind: FileKind): kind is 'text' | 'markdown' {
   return kind === 'text' || kind === 'markdown';
 }
 
-async function openText(path: string): Promise<TextFile> {
+async function openText(path: string): Promise<TextUpload> {
   let length = 0;
   let hasText = false;
   for await (const part of decodedParts(path)) {

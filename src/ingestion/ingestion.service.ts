@@ -5,7 +5,8 @@ import { ChunkingOptions, resolveChunkingOptions } from '../chunking/chunking-op
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { SqlEntityManager } from '../database/sql';
 import { IngestionRequest } from '../status/ingestion-request.entity';
-import { NewIngestion, StatusService, Submitted, TextUpload } from '../status/status.service';
+import type { TextUpload } from '../common/text-upload';
+import { NewIngestion, StatusService, Submitted } from '../status/status.service';
 import { VectorStore } from '../vector-store/vector-store';
 import type { DeleteResponseDto } from './dto/delete-response.dto';
 import type { ChunkingOptionsDto, IngestOptionsDto, IngestRequestDto } from './dto/ingest-request.dto';

@@ -2,6 +2,7 @@ import { EntityRepository } from '@mikro-orm/sql';
 import { AppError } from '../common/errors/app-error';
 import { executeBound, tableName, SqlEntityManager } from '../database/sql';
 import type { IngestionRequest } from './ingestion-request.entity';
+import type { TextUpload } from '../common/text-upload';
 import { IngestionStatus } from './ingestion-status';
 
 /**
@@ -51,16 +52,6 @@ interface ClaimedRow {
   max_attempts: number;
   document_id: string | null;
   document_version: number | null;
-}
-
-/**
- * A text too long to hold whole (an uploaded file): its length, and its UTF-8 bytes, read again in parts to
- * store it. `parts` gives the same text decoded, never splitting a surrogate pair.
- */
-export interface TextUpload {
-  readonly length: number;
-  parts(): AsyncIterable<string>;
-  bytes(): AsyncIterable<Uint8Array>;
 }
 
 /** A new row as StatusService.submit builds it. */

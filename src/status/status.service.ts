@@ -5,11 +5,10 @@ import type { ChunkingOptions } from '../chunking/chunking-options';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { SqlEntityManager } from '../database/sql';
 import { IngestionRequest } from './ingestion-request.entity';
-import { ClaimedRequest, Completion, ExistingRequest, IngestionRequestRepository, NewRequestRow, TextUpload } from './ingestion-request.repository';
+import type { TextUpload } from '../common/text-upload';
+import { ClaimedRequest, Completion, ExistingRequest, IngestionRequestRepository, NewRequestRow } from './ingestion-request.repository';
 import { IngestionStatus } from './ingestion-status';
 import { DEFAULT_COLLECTION } from '../vector-store/collection';
-
-export type { TextUpload } from './ingestion-request.repository';
 
 export interface NewIngestion {
   /** The text, or an upload too long to hold whole (read in parts to hash and to store it). */
