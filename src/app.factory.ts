@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { replyToFrameworkError } from './common/errors/app-error.filter';
@@ -8,6 +8,7 @@ import { registerHttpSecurity } from './auth/http-security';
 import { AppConfig } from './config/app-config';
 import { echoRequestId, fastifyLoggingOptions, logRequest } from './logging/logger.factory';
 import { HttpMetrics } from './metrics/http.metrics';
+import { createOpenApiDocument } from './openapi/openapi-document';
 
 /** The Fastify adapter with the service's limits (shared by createApp and tests that build their own module). */
 export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
@@ -41,16 +42,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   fastify.addHook('onResponse', logRequest);
   fastify.addHook('onResponse', app.get(HttpMetrics).onResponse);
   await registerHttpSecurity(app, config);
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('ingestion-service')
-      .setDescription('Durable document ingestion for RAG: post text, poll its status, search its chunks by similarity.')
-      .setVersion('0.1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'One of API_KEYS (only when API keys are configured)' })
-      .addSecurityRequirements('bearer')
-      .build(),
-  );
+  const document = createOpenApiDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
   await app.init();
   await fastify.ready();

@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagg
 import { HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { ErrorResponseDto } from '../common/errors/error-response.dto';
+import { HealthResponseDto } from './dto/health-response.dto';
 import { ReadinessIndicators } from './readiness.indicators';
 
 const READY_EXAMPLE = {
@@ -28,8 +29,8 @@ export class HealthController {
 
   @Get('live')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Liveness: the process serves HTTP (no dependency is checked; restart the process if this fails)' })
-  @ApiOkResponse({ schema: { example: { status: 'ok', info: {}, error: {}, details: {} } } })
+  @ApiOperation({ operationId: 'getLiveness', summary: 'Liveness: the process serves HTTP (no dependency is checked; restart the process if this fails)' })
+  @ApiOkResponse({ type: HealthResponseDto, example: { status: 'ok', info: {}, error: {}, details: {} } })
   live(): Promise<HealthCheckResult> {
     return this.health.check([]);
   }
@@ -37,9 +38,10 @@ export class HealthController {
   @Get('ready')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'getReadiness',
     summary: 'Readiness: the database answers, pgvector is installed, no migration is pending and the embedder answers',
   })
-  @ApiOkResponse({ description: 'Every check is up', schema: { example: READY_EXAMPLE } })
+  @ApiOkResponse({ description: 'Every check is up', type: HealthResponseDto, example: READY_EXAMPLE })
   @ApiResponse({ status: 503, description: 'A check is down (NOT_READY); `details` holds every check by name', type: ErrorResponseDto })
   async ready(): Promise<HealthCheckResult> {
     try {

@@ -3,7 +3,7 @@ import { ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs
 import type { FastifyReply } from 'fastify';
 import { Access, CollectionAccess } from '../auth/collection-access';
 import { ApiErrorResponses } from '../common/api-error-responses.decorator';
-import { UuidParamPipe } from '../common/uuid-param.pipe';
+import { EXAMPLE_ID, UuidParamPipe } from '../common/uuid-param.pipe';
 import { DeleteResponseDto } from './dto/delete-response.dto';
 import { IngestAcceptedResponseDto, IngestBatchAcceptedResponseDto, toIngestAcceptedResponse } from './dto/ingest-accepted-response.dto';
 import { IngestBatchRequestDto, IngestRequestDto } from './dto/ingest-request.dto';
@@ -19,10 +19,11 @@ export class IngestionController {
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ summary: 'Accept a text for ingestion; it is chunked, embedded and stored in the background' })
+  @ApiOperation({ operationId: 'ingest', summary: 'Accept a text for ingestion; it is chunked, embedded and stored in the background' })
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
+    schema: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH, pattern: '^[\\x21-\\x7e]+$' },
     description:
       `Up to ${MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters. Sending the same key with the same body again returns the ` +
       'same ingestion (200, outcome "replayed"); the same key with a different body is a 409.',
@@ -45,6 +46,7 @@ export class IngestionController {
   @Post('batch')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
+    operationId: 'ingestBatch',
     summary: 'Accept several texts at once (a bulk load): one request and one transaction for all of them',
     description:
       'Each document is what POST /v1/ingest takes, and is answered as it would answer it, in the order sent. All are stored ' +
@@ -64,8 +66,8 @@ export class IngestionController {
 
   @Get(':id')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'An ingestion request: options, status, counts and timestamps (not the text)' })
-  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOperation({ operationId: 'getIngestion', summary: 'An ingestion request: options, status, counts and timestamps (not the text)' })
+  @ApiParam({ name: 'id', format: 'uuid', example: EXAMPLE_ID })
   @ApiResponse({ status: 200, type: IngestionResponseDto })
   @ApiErrorResponses(400, 403, 404)
   async get(@Param('id', UuidParamPipe) id: string, @Access() access: CollectionAccess): Promise<IngestionResponseDto> {
@@ -76,8 +78,8 @@ export class IngestionController {
 
   @Delete(':id')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Delete an ingestion: its vectors and its request row. Idempotent.' })
-  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOperation({ operationId: 'deleteIngestion', summary: 'Delete an ingestion: its vectors and its request row. Idempotent.' })
+  @ApiParam({ name: 'id', format: 'uuid', example: EXAMPLE_ID })
   @ApiResponse({ status: 200, type: DeleteResponseDto, description: 'deleted=false when there was nothing to delete' })
   @ApiErrorResponses(400, 403)
   delete(@Param('id', UuidParamPipe) id: string, @Access() access: CollectionAccess): Promise<DeleteResponseDto> {

@@ -1,5 +1,6 @@
 import { Controller, Get, Header, HttpCode } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorResponseDto } from '../common/errors/error-response.dto';
 import { MetricsRegistry } from './metrics.registry';
 
 @ApiTags('operations')
@@ -10,10 +11,13 @@ export class MetricsController {
   @Get()
   @HttpCode(200)
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiOperation({ summary: 'Prometheus metrics (needs an API key when API_KEYS is set)' })
-  @ApiProduces('text/plain')
-  @ApiResponse({ status: 200, description: 'Prometheus text exposition format' })
-  @ApiResponse({ status: 401, description: 'API keys are configured and none was sent (UNAUTHORIZED)' })
+  @ApiOperation({ operationId: 'getMetrics', summary: 'Prometheus metrics (needs an API key when API_KEYS is set)' })
+  @ApiResponse({
+    status: 200,
+    description: 'Prometheus text exposition format',
+    content: { 'text/plain': { schema: { type: 'string' }, example: 'ingestion_requests{status="completed"} 12\n' } },
+  })
+  @ApiResponse({ status: 401, description: 'API keys are configured and none was sent (UNAUTHORIZED)', type: ErrorResponseDto })
   metrics(): Promise<string> {
     return this.registry.metrics();
   }

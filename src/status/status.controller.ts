@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, HttpStatus, Param } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Access, CollectionAccess } from '../auth/collection-access';
 import { ApiErrorResponses } from '../common/api-error-responses.decorator';
-import { UuidParamPipe } from '../common/uuid-param.pipe';
+import { EXAMPLE_ID, UuidParamPipe } from '../common/uuid-param.pipe';
 import { StatusResponseDto, toStatusResponse } from './dto/status-response.dto';
 import { StatusService } from './status.service';
 
@@ -13,8 +13,8 @@ export class StatusController {
 
   @Get(':id')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Processing status of an ingestion: status, attempts, last error, chunk count, timestamps' })
-  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOperation({ operationId: 'getStatus', summary: 'Processing status of an ingestion: status, attempts, last error, chunk count, timestamps' })
+  @ApiParam({ name: 'id', format: 'uuid', example: EXAMPLE_ID })
   @ApiResponse({ status: 200, type: StatusResponseDto })
   @ApiErrorResponses(400, 403, 404)
   async get(@Param('id', UuidParamPipe) id: string, @Access() access: CollectionAccess): Promise<StatusResponseDto> {

@@ -4,5 +4,5 @@ export class DeleteResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ description: 'false when there was nothing to delete (already deleted or never existed)', example: true })
   deleted: boolean;
-  @ApiProperty({ description: 'Chunk vectors removed', example: 12 }) chunks_deleted: number;
+  @ApiProperty({ type: 'integer', description: 'Chunk vectors removed', example: 12 }) chunks_deleted: number;
 }

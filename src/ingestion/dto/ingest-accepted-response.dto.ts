@@ -19,7 +19,7 @@ export class IngestAcceptedResponseDto {
   })
   outcome: SubmitOutcome;
   @ApiProperty({ type: String, nullable: true, example: null }) document_id: string | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'Version of document_id, counting from 1', example: null })
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Version of document_id, counting from 1', example: null })
   document_version: number | null;
 }
 

@@ -24,6 +24,7 @@ export class ChunkingOptionsDto {
   strategy?: ChunkStrategy;
 
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: CHUNK_SIZE_BOUNDS.tokens.min,
     maximum: CHUNK_SIZE_BOUNDS.characters.max,
     description: `Largest chunk, in size_unit: ${CHUNK_SIZE_BOUNDS.characters.min}-${CHUNK_SIZE_BOUNDS.characters.max} characters or ${CHUNK_SIZE_BOUNDS.tokens.min}-${CHUNK_SIZE_BOUNDS.tokens.max} tokens (default CHUNK_SIZE)`,
@@ -35,7 +36,7 @@ export class ChunkingOptionsDto {
   @Max(CHUNK_SIZE_BOUNDS.characters.max)
   chunk_size?: number;
 
-  @ApiPropertyOptional({ minimum: 0, description: 'Size shared by consecutive chunks, in size_unit; less than chunk_size (default CHUNK_OVERLAP, at most half of chunk_size)', example: 200 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Size shared by consecutive chunks, in size_unit; less than chunk_size (default CHUNK_OVERLAP, at most half of chunk_size)', example: 200 })
   @IsOptional()
   @IsInt()
   @Min(0)

@@ -59,7 +59,7 @@ export class SearchRequestDto {
   @IsIn(SEARCH_MODES)
   mode?: SearchMode;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_TOP_K, default: 10, description: 'How many chunks to return' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_TOP_K, default: 10, description: 'How many chunks to return' })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -114,6 +114,7 @@ export class SearchRequestDto {
   min_score?: number;
 
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 10,
     maximum: 1000,
     description: 'HNSW candidate list size for this query (default SEARCH_EF_SEARCH): higher finds more of the true nearest, slower',

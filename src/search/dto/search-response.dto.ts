@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ChunkMetadataDto, SourceMetadataDto } from '../../common/metadata.dto';
 import type { RankedHit, Retriever } from '../search.service';
 import { SEARCH_MODES, SearchMode } from './search-request.dto';
 
@@ -11,21 +12,15 @@ export class SearchResultDto {
   @ApiProperty({ format: 'uuid' }) chunk_id: string;
   @ApiProperty({ format: 'uuid' }) ingestion_id: string;
   @ApiProperty({ example: 'default' }) collection: string;
-  @ApiProperty({ example: 0 }) chunk_index: number;
+  @ApiProperty({ type: 'integer', example: 0 }) chunk_index: number;
   @ApiProperty({ example: 'markdown' }) chunk_strategy: string;
   @ApiProperty({ example: 'pgvector adds vector similarity search to PostgreSQL.' }) chunk_text: string;
-  @ApiProperty({ description: 'Character offset of the chunk in the source text', example: 0 }) start_offset: number;
-  @ApiProperty({ description: 'Character offset just past the chunk', example: 52 }) end_offset: number;
-  @ApiProperty({ nullable: true, type: Number, description: 'Tokens in the chunk (cl100k_base)', example: 11 }) token_count: number | null;
-  @ApiProperty({
-    type: 'object',
-    additionalProperties: true,
-    description: 'What the chunker and the extractor recorded: heading_path for markdown chunks, page (and page_end) for PDF pages',
-    example: { heading_path: ['Guide', 'Install'] },
-  })
-  chunk_metadata: Record<string, unknown>;
-  @ApiProperty({ type: 'object', additionalProperties: true, example: { source: 'handbook.md' } })
-  source_metadata: Record<string, unknown>;
+  @ApiProperty({ type: 'integer', description: 'Character offset of the chunk in the source text', example: 0 }) start_offset: number;
+  @ApiProperty({ type: 'integer', description: 'Character offset just past the chunk', example: 52 }) end_offset: number;
+  @ApiProperty({ nullable: true, type: 'integer', description: 'Tokens in the chunk (cl100k_base)', example: 11 }) token_count: number | null;
+  @ApiProperty({ type: ChunkMetadataDto, description: 'What the chunker and the extractor recorded about the chunk' })
+  chunk_metadata: ChunkMetadataDto;
+  @ApiProperty({ type: SourceMetadataDto }) source_metadata: SourceMetadataDto;
   @ApiProperty({
     description: 'Ranking score of the mode: cosine similarity (vector), ts_rank_cd (keyword) or the reciprocal-rank-fusion sum (hybrid)',
     example: 0.83,

@@ -5,11 +5,11 @@ import { IngestionStatus } from '../ingestion-status';
 export class StatusResponseDto {
   @ApiProperty({ format: 'uuid', example: '3f1c6a0e-5b7d-4f43-9c55-0d8f4f2f7a10' }) id: string;
   @ApiProperty({ enum: IngestionStatus, example: IngestionStatus.Completed }) status: IngestionStatus;
-  @ApiProperty({ description: 'Processing attempts started so far', example: 1 }) attempts: number;
-  @ApiProperty({ example: 3 }) max_attempts: number;
+  @ApiProperty({ type: 'integer', description: 'Processing attempts started so far', example: 1 }) attempts: number;
+  @ApiProperty({ type: 'integer', example: 3 }) max_attempts: number;
   @ApiProperty({ type: String, nullable: true, description: 'Last error, while retrying or once failed', example: null })
   error: string | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'Chunks stored, once completed', example: 12 })
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Chunks stored, once completed', example: 12 })
   chunk_count: number | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When an accepted request is next due' })
   next_attempt_at: string | null;
@@ -19,7 +19,7 @@ export class StatusResponseDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) completed_at: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'The client\'s document id, when given', example: null })
   document_id: string | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'Version of document_id, counting from 1', example: null })
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Version of document_id, counting from 1', example: null })
   document_version: number | null;
   @ApiProperty({
     type: String,
