@@ -4,13 +4,15 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
+import { requestBodyPolicy } from './request-body-policy';
 
 /** Probes and scrapes (route templates) are never rate-limited: a 429 there would take a healthy instance out of rotation. */
 const UNLIMITED_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);
 
 /**
  * The HTTP perimeter, in the order a request meets it: security headers, CORS, the rate limit (onRequest, so
- * rejected requests never get their body read), then the API key check (preParsing, likewise before the body).
+ * rejected requests never get their body read), then the API key check and the body policy (preParsing, likewise
+ * before the body: JSON in UTF-8 or, on the upload route, multipart; no cross-origin writes).
  * Every rejection is an AppError, so it leaves in the one error shape through AppErrorFilter.
  */
 export async function registerHttpSecurity(app: NestFastifyApplication, config: AppConfig): Promise<void> {
@@ -52,5 +54,7 @@ export async function registerHttpSecurity(app: NestFastifyApplication, config: 
         ),
     });
   }
-  app.getHttpAdapter().getInstance().addHook('preParsing', authenticator.authenticate);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('preParsing', authenticator.authenticate);
+  fastify.addHook('preParsing', requestBodyPolicy(config.corsOrigins));
 }

@@ -1,7 +1,9 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import { FileInterceptor } from '@nestjs/platform-fastify/multipart';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Access, CollectionAccess } from '../auth/collection-access';
+import { MULTIPART_BODY } from '../auth/request-body-policy';
 import { ApiErrorResponses } from '../common/api-error-responses.decorator';
 import { ErrorResponseDto } from '../common/errors/error-response.dto';
 import { IngestAcceptedResponseDto, toIngestAcceptedResponse } from './dto/ingest-accepted-response.dto';
@@ -15,6 +17,7 @@ export class IngestionFileController {
   constructor(private readonly files: FileIngestionService) {}
 
   @Post('file')
+  @RouteConfig(MULTIPART_BODY)
   @HttpCode(HttpStatus.ACCEPTED)
   @UseInterceptors(FileInterceptor(FILE_FIELD))
   @ApiOperation({ operationId: 'ingestFile',

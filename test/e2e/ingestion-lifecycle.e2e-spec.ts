@@ -204,6 +204,32 @@ describeDatabase('rejected requests', () => {
     await expectRejected(() => request(app, 'POST', '/v1/ingest', 'plain text', { 'content-type': 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
+  it('should refuse form, multipart, missing and non-UTF-8 bodies on JSON routes with 415 naming what to send, and store nothing', async () => {
+    const before = await request(app, 'POST', '/v1/search', { query: 'cross-site form', mode: 'keyword' });
+    const refusals = [
+      ['/v1/ingest', 'text=hello', 'application/x-www-form-urlencoded'],
+      ['/v1/search', 'query=hello', 'application/x-www-form-urlencoded'],
+      ['/v1/ingest', '--b\r\ncontent-disposition: form-data; name="text"\r\n\r\nhello\r\n--b--\r\n', 'multipart/form-data; boundary=b'],
+      ['/v1/ingest', JSON.stringify({ text: 'hello' }), 'application/json; charset=utf-16'],
+      ['/v1/ingest/batch', JSON.stringify({ documents: [{ text: 'hello' }] }), 'text/plain'],
+    ] as const;
+    for (const [url, payload, contentType] of refusals) {
+      const answer = await app.inject({ method: 'POST', url, payload, headers: { 'content-type': contentType } });
+      expect([url, contentType, answer.statusCode, answer.json().code]).toEqual([url, contentType, 415, 'UNSUPPORTED_MEDIA_TYPE']);
+      expect(answer.json().message).toMatch(/application\/json|UTF-8/);
+    }
+    // curl -d without -H: no content type at all.
+    const bare = await app.inject({ method: 'POST', url: '/v1/ingest', payload: Buffer.from('{"text":"hello"}') });
+    expect(bare.statusCode).toBe(415);
+    expect(bare.json().message).toContain('send Content-Type: application/json');
+    // The upload route takes multipart only.
+    const jsonUpload = await request(app, 'POST', '/v1/ingest/file', { text: 'hello' });
+    expect(jsonUpload).toMatchObject({ status: 415, body: { message: expect.stringContaining('multipart/form-data') } });
+    const after = await request(app, 'POST', '/v1/search', { query: 'cross-site form', mode: 'keyword' });
+    expect(after.body.results).toEqual(before.body.results);
+    expect((await request(app, 'POST', '/v1/ingest', { text: 'hello' }, { 'content-type': 'application/json; charset=UTF-8' })).status).toBe(202);
+  });
+
   it('should answer 404 ROUTE_NOT_FOUND in the same shape for an unknown route', async () => {
     await expectRejected(() => request(app, 'GET', '/v1/nothing-here'), 404, 'ROUTE_NOT_FOUND');
   });

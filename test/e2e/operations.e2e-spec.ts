@@ -163,6 +163,32 @@ describeDatabase('operations: API keys, rate limit, CORS', () => {
     const other = await preflight('https://evil.example.net');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
+
+});
+
+describeDatabase('operations: writes from other origins', () => {
+  let database: TestDatabase;
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    database = createTestDatabase();
+    app = await createApp(database.config({ POLLER_ENABLED: 'false', CORS_ORIGINS: 'https://app.example.com' }));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  it('should refuse writes from a page of another origin unless CORS_ORIGINS lists it; its own page may write', async () => {
+    const ingest = (origin: string, host = 'localhost:80') =>
+      request(app, 'POST', '/v1/ingest', { text: `From ${origin}` }, { origin, host });
+    const foreign = await ingest('https://evil.example.net');
+    expect(foreign).toMatchObject({ status: 403, body: { code: 'FORBIDDEN', message: expect.stringContaining('CORS_ORIGINS') } });
+    expect((await request(app, 'DELETE', '/v1/collections/default', undefined, { origin: 'null' })).status).toBe(403);
+    expect((await ingest('https://app.example.com')).status).toBe(202);
+    expect((await ingest('http://localhost:80')).status).toBe(202);
+  });
 });
 
 describeDatabase('operations: API keys limited to collections', () => {
