@@ -12,7 +12,7 @@ const DESCRIPTIONS: Record<number, string> = {
   415: 'Body is not application/json (UNSUPPORTED_MEDIA_TYPE)',
   429: 'Too many requests from this API key or address; retry after `Retry-After` seconds (RATE_LIMITED)',
   500: 'Unexpected error (INTERNAL_ERROR); details are logged, not returned',
-  503: 'The database is unreachable (DATABASE_UNAVAILABLE); retry after the Retry-After header\'s seconds',
+  503: 'The database is unreachable (DATABASE_UNAVAILABLE) or, for a search by query, the embedding provider (EMBEDDER_UNAVAILABLE); retry after Retry-After seconds',
 };
 
 /**

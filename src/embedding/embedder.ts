@@ -3,8 +3,11 @@ export abstract class Embedder {
   /** Provider and model, e.g. `ollama:all-minilm`; appears in boot checks and errors. */
   abstract readonly name: string;
   abstract readonly dimension: number;
-  /** One vector per text, in order. Fails with an EmbedderError for provider problems. */
-  abstract embed(texts: string[]): Promise<Float32Array[]>;
+  /**
+   * One vector per text, in order. Fails with an EmbedderError for provider problems, and as soon as `signal`
+   * aborts (a caller's deadline: no further attempt or backoff wait is started).
+   */
+  abstract embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
 }
 
 /**

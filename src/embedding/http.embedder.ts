@@ -50,7 +50,7 @@ export abstract class HttpEmbedder extends Embedder {
   /** The vectors in the answer, in input order; throws when the answer is not what the protocol says. */
   protected abstract vectors(answer: unknown): number[][];
 
-  async embed(texts: string[]): Promise<Float32Array[]> {
+  async embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
     const batches: string[][] = [];
     for (let from = 0; from < texts.length; from += this.settings.batchSize) batches.push(texts.slice(from, from + this.settings.batchSize));
     const results: Float32Array[][] = new Array(batches.length);
@@ -60,7 +60,7 @@ export abstract class HttpEmbedder extends Embedder {
       while (!failed && next < batches.length) {
         const i = next++;
         try {
-          results[i] = await this.embedBatch(batches[i]);
+          results[i] = await this.embedBatch(batches[i], signal);
         } catch (error) {
           failed = true; // the other workers stop taking batches: the ingestion is retried as a whole
           throw error;
@@ -71,7 +71,8 @@ export abstract class HttpEmbedder extends Embedder {
     return results.flat();
   }
 
-  private async embedBatch(texts: string[]): Promise<Float32Array[]> {
+  private async embedBatch(texts: string[], signal: AbortSignal | undefined): Promise<Float32Array[]> {
+    const deadline = (timeout: AbortSignal) => (signal ? AbortSignal.any([timeout, signal]) : timeout);
     for (let attempt = 0; ; attempt++) {
       let failure: EmbedderError;
       let waitMs: number | undefined;
@@ -83,7 +84,7 @@ export abstract class HttpEmbedder extends Embedder {
             ...(this.settings.apiKey ? { authorization: `Bearer ${this.settings.apiKey}` } : {}),
           },
           body: JSON.stringify(this.body(texts)),
-          signal: AbortSignal.timeout(this.settings.timeoutMs),
+          signal: deadline(AbortSignal.timeout(this.settings.timeoutMs)),
         });
         if (response.ok) return this.check(this.vectors(await response.json()), texts.length);
         const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
@@ -92,13 +93,13 @@ export abstract class HttpEmbedder extends Embedder {
       } catch (error) {
         failure = error instanceof EmbedderError ? error : new EmbedderError(`${this.name}: ${describeNetworkError(error, this.settings)}`, true);
       }
-      if (!failure.retryable) throw failure;
+      if (!failure.retryable || signal?.aborted) throw failure;
       if (attempt >= this.settings.maxRetries) {
         throw new EmbedderError(`${failure.message} (gave up after ${attempt + 1} attempts)`, true, failure.httpStatus);
       }
       const delay = waitMs ?? this.settings.retryBaseMs * 2 ** attempt * (0.5 + Math.random() / 2);
       this.logger.warn(`${failure.message}; retrying in ${Math.round(delay)} ms`);
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await abortableDelay(delay, signal);
     }
   }
 
@@ -118,6 +119,19 @@ export abstract class HttpEmbedder extends Embedder {
     }
     return vectors.map((vector) => Float32Array.from(vector));
   }
+}
+
+/** Waits `ms`, or less when `signal` aborts first (the next attempt then sees it aborted and gives up). */
+function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** The provider's own error text: `{"error": "…"}` (Ollama), `{"error": {"message": "…"}}` (OpenAI), or the raw body. */

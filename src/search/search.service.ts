@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppError, ErrorCode, FieldError } from '../common/errors/app-error';
-import { Embedder } from '../embedding/embedder';
+import { AppConfig } from '../config/app-config';
+import { Embedder, EmbedderError } from '../embedding/embedder';
 import { DEFAULT_COLLECTION } from '../vector-store/collection';
 import { SearchFilters, SearchHit, VectorStore } from '../vector-store/vector-store';
 import type { SearchMode, SearchRequestDto } from './dto/search-request.dto';
@@ -23,9 +24,12 @@ export interface RankedHit {
 
 @Injectable()
 export class SearchService {
+  private readonly logger = new Logger(SearchService.name);
+
   constructor(
     private readonly embedder: Embedder,
     private readonly vectors: VectorStore,
+    private readonly config: AppConfig,
   ) {}
 
   async search(dto: SearchRequestDto): Promise<{ mode: SearchMode; results: RankedHit[] }> {
@@ -58,8 +62,23 @@ export class SearchService {
   }
 
   private async vectorHits(dto: SearchRequestDto, filters: SearchFilters, topK: number): Promise<SearchHit[]> {
-    const vector = dto.vector ? Float32Array.from(dto.vector) : (await this.embedder.embed([dto.query!]))[0];
+    const vector = dto.vector ? Float32Array.from(dto.vector) : await this.embedQuery(dto.query!);
     return this.vectors.search({ ...filters, vector, topK, minScore: dto.min_score, efSearch: dto.ef_search });
+  }
+
+  /**
+   * A search waits for the provider at most EMBEDDING_TIMEOUT_MS in all (attempts and backoff together), then
+   * answers 503: a client should not wait for the retries that suit background ingestion. The provider's
+   * own message (it names internal addresses) is logged, not returned.
+   */
+  private async embedQuery(query: string): Promise<Float32Array> {
+    try {
+      return (await this.embedder.embed([query], AbortSignal.timeout(this.config.EMBEDDING_TIMEOUT_MS)))[0];
+    } catch (error) {
+      if (!(error instanceof EmbedderError)) throw error;
+      this.logger.warn(`Query embedding failed: ${error.message}`);
+      throw new AppError(ErrorCode.EmbedderUnavailable, `The embedding provider did not embed the query within EMBEDDING_TIMEOUT_MS (${this.config.EMBEDDING_TIMEOUT_MS} ms)`);
+    }
   }
 
   /** The rules that span fields, reported like the DTO's own: VALIDATION_FAILED naming the fields. */

@@ -27,7 +27,7 @@ describeDatabase('Ollama provider over HTTP', () => {
     await database?.drop();
   });
 
-  async function start(script: (n: number) => Reply): Promise<NestFastifyApplication> {
+  async function start(script: (n: number) => Reply, overrides: Record<string, string> = {}): Promise<NestFastifyApplication> {
     server = await EmbeddingServer.start('ollama', { script });
     app = await createApp(
       database.config({
@@ -42,6 +42,7 @@ describeDatabase('Ollama provider over HTTP', () => {
         EMBEDDING_RETRY_BASE_MS: '10',
         MAX_ATTEMPTS: '2',
         RETRY_BASE_DELAY_MS: '0',
+        ...overrides,
       }),
     );
     return app;
@@ -68,6 +69,23 @@ describeDatabase('Ollama provider over HTTP', () => {
     const found = await request(sut, 'POST', '/v1/search', { query: 'Step 7', mode: 'hybrid', top_k: 1 });
     expect(found.body.results[0].chunk_metadata.heading_path).toEqual(['Runbook', 'Step 7']);
     expect(server!.requests.at(-1)!.body.input).toEqual(['Step 7']);
+  });
+
+  it('should answer a search 503 EMBEDDER_UNAVAILABLE with Retry-After once EMBEDDING_TIMEOUT_MS is spent, not after all retries', async () => {
+    // The provider asks for 30 s between attempts: ingestion would wait for it, a search must not.
+    const overrides = { EMBEDDING_TIMEOUT_MS: '1000', EMBEDDING_MAX_RETRIES: '5' };
+    const sut = await start(() => fail(503, 'model is loading', { 'retry-after': '30' }), overrides);
+    const answer = await request(sut, 'POST', '/v1/search', { query: 'where is the runbook' });
+    expect(answer).toMatchObject({ status: 503, body: { code: 'EMBEDDER_UNAVAILABLE', message: expect.stringContaining('EMBEDDING_TIMEOUT_MS') } });
+    expect(answer.headers['retry-after']).toBe('5');
+    expect(answer.body.message).not.toContain(server!.baseUrl);
+    expect(server!.requests).toHaveLength(1);
+    await sut.close();
+    await server!.stop();
+    // A provider that never answers: the same 503, and keyword search does not need it.
+    const hung = await start(() => ({ kind: 'embed', delayMs: 120_000 }), overrides);
+    expect(await request(hung, 'POST', '/v1/search', { query: 'runbook', mode: 'hybrid' })).toMatchObject({ status: 503, body: { code: 'EMBEDDER_UNAVAILABLE' } });
+    expect((await request(hung, 'POST', '/v1/search', { query: 'runbook', mode: 'keyword' })).status).toBe(200);
   });
 
   it('should end failed with a readable error when the server is gone', async () => {

@@ -23,8 +23,7 @@ export function statusOf(code: ErrorCode): number {
       return HttpStatus.CONFLICT;
     case ErrorCode.UnreadableFile:
       return HttpStatus.UNPROCESSABLE_ENTITY;
-    case ErrorCode.EmbedderFailed:
-      return HttpStatus.BAD_GATEWAY;
+    case ErrorCode.EmbedderUnavailable:
     case ErrorCode.DatabaseUnavailable:
     case ErrorCode.NotReady:
       return HttpStatus.SERVICE_UNAVAILABLE;
@@ -41,6 +40,12 @@ export function statusOf(code: ErrorCode): number {
 
 /** Seconds a client is told to wait (Retry-After) when the database is unreachable; reconnecting takes about that. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** The codes that tell a client to come back later, with the seconds sent as Retry-After. */
+const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.DatabaseUnavailable]: DATABASE_RETRY_AFTER_SECONDS,
+  [ErrorCode.EmbedderUnavailable]: 5,
+};
 
 /** Fastify's own request errors (body parsing, limits) carry a FST_ERR_* code; Nest wraps them in an HttpException. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -89,7 +94,8 @@ export class AppErrorFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const body = toErrorResponse(error, this.logger);
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    if (body.code === ErrorCode.DatabaseUnavailable) void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+    const retryAfter = RETRY_AFTER_SECONDS[body.code];
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     void reply.status(body.statusCode).send(body);
   }
 }

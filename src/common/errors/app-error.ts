@@ -13,7 +13,7 @@ export enum ErrorCode {
   EmptyFile = 'EMPTY_FILE',
   /** An uploaded file that cannot be decoded or parsed, or holds no text. */
   UnreadableFile = 'UNREADABLE_FILE',
-  EmbedderFailed = 'EMBEDDER_FAILED',
+  EmbedderUnavailable = 'EMBEDDER_UNAVAILABLE',
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
   Unauthorized = 'UNAUTHORIZED',
   /** A valid API key that is limited to other collections. */
