@@ -19,7 +19,8 @@ function embedderFor(protocol: Protocol, baseUrl: string, env: Record<string, st
       EMBEDDING_MODEL: 'test-model',
       EMBEDDING_BATCH_SIZE: '3',
       EMBEDDING_CONCURRENCY: '2',
-      EMBEDDING_TIMEOUT_MS: '500',
+      // Generous: a loaded 2-core machine must not turn a slow answer into a retry the test does not expect.
+      EMBEDDING_TIMEOUT_MS: '30000',
       EMBEDDING_MAX_RETRIES: '2',
       EMBEDDING_RETRY_BASE_MS: '10',
       ...env,
@@ -52,7 +53,7 @@ describe('HTTP embedding providers', () => {
     });
 
     it('should keep at most EMBEDDING_CONCURRENCY requests in flight', async () => {
-      server = await EmbeddingServer.start(protocol, { script: () => ({ kind: 'embed', delayMs: 50 }) });
+      server = await EmbeddingServer.start(protocol, { script: () => ({ kind: 'embed', delayMs: 500 }) });
       const vectors = await embedderFor(protocol, server.baseUrl, { EMBEDDING_BATCH_SIZE: '1', EMBEDDING_CONCURRENCY: '2' }).embed(TEXTS);
       expect(vectors).toHaveLength(TEXTS.length);
       expect(server.requests).toHaveLength(TEXTS.length);
@@ -75,8 +76,9 @@ describe('HTTP embedding providers', () => {
     });
 
     it('should time out a slow response and succeed on the retry', async () => {
-      server = await EmbeddingServer.start(protocol, { script: (n) => (n === 0 ? { kind: 'embed', delayMs: 2000 } : embed) });
-      const vectors = await embedderFor(protocol, server.baseUrl, { EMBEDDING_BATCH_SIZE: '10', EMBEDDING_TIMEOUT_MS: '200' }).embed(TEXTS);
+      // The first request never gets an answer (until the server stops); the retry is answered at once.
+      server = await EmbeddingServer.start(protocol, { script: (n) => (n === 0 ? { kind: 'embed', delayMs: 600_000 } : embed) });
+      const vectors = await embedderFor(protocol, server.baseUrl, { EMBEDDING_BATCH_SIZE: '10', EMBEDDING_TIMEOUT_MS: '2000' }).embed(TEXTS);
       expect(vectors).toHaveLength(TEXTS.length);
       expect(server.requests).toHaveLength(2);
     });

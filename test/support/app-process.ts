@@ -75,7 +75,7 @@ export class AppProcess {
   }
 
   /** Resolves when the HTTP API answers; rejects if the process exits first. */
-  async ready(timeoutMs = 30_000): Promise<this> {
+  async ready(timeoutMs = 120_000): Promise<this> {
     const deadline = Date.now() + timeoutMs;
     let exited = false;
     void this.exit?.then(() => (exited = true));
