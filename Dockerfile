@@ -21,6 +21,8 @@ RUN npm prune --omit=dev
 
 FROM node:24-bookworm-slim AS runtime
 # NODE_ENV=production: JSON logs (LOG_FORMAT's default). DATA_DIR only matters without DATABASE_URL.
+# HOST=0.0.0.0: inside a container loopback is unreachable from the published port; set API_KEYS before
+# publishing it beyond your machine (the service warns at start-up when it listens openly without keys).
 ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 DATA_DIR=/data/pglite
 WORKDIR /app
 COPY --from=prod-deps /app/package.json ./

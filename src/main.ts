@@ -13,9 +13,13 @@ async function bootstrap(): Promise<void> {
   const config = loadConfig();
   scrub = secretScrubber(config.secrets);
   const app = await createApp(config);
-  await app.listen({ port: config.PORT, host: config.HOST });
+  await app.listen({ port: config.PORT, host: config.listenHost });
   const where = config.usesEmbeddedDatabase ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL (DATABASE_URL)';
-  Logger.log(`Listening on http://${config.HOST}:${config.PORT} (API under /v1, docs at /docs), database: ${where}`, 'Bootstrap');
+  const base = `http://${config.listenHost.includes(':') ? `[${config.listenHost}]` : config.listenHost}:${config.PORT}`;
+  Logger.log(`Ready: web page ${base}/ · API ${base}/v1 · docs ${base}/docs · database: ${where}`, 'Bootstrap');
+  if (config.openBeyondLoopback) {
+    Logger.warn(`Listening on ${config.listenHost} with no API_KEYS: anyone who reaches port ${config.PORT} can ingest and delete. Set API_KEYS, or HOST=127.0.0.1`, 'Bootstrap');
+  }
 }
 
 bootstrap().catch((error: unknown) => {

@@ -9,6 +9,13 @@ describe(loadConfig.name, () => {
     expect(sut.runMigrationsOnBoot).toBe(true);
   });
 
+  it('should listen on loopback without API keys and everywhere with them, unless HOST says otherwise', () => {
+    expect(loadConfig({})).toMatchObject({ listenHost: '127.0.0.1', openBeyondLoopback: false });
+    expect(loadConfig({ API_KEYS: 'a-key-of-sixteen-chars' })).toMatchObject({ listenHost: '0.0.0.0', openBeyondLoopback: false });
+    expect(loadConfig({ HOST: '0.0.0.0' })).toMatchObject({ listenHost: '0.0.0.0', openBeyondLoopback: true });
+    expect(loadConfig({ HOST: '::1' })).toMatchObject({ listenHost: '::1', openBeyondLoopback: false });
+  });
+
   it('should parse numbers and booleans', () => {
     const sut = loadConfig({ PORT: '8080', POLLER_ENABLED: 'false', DATABASE_URL: 'postgres://u@h/db' });
     expect(sut.PORT).toBe(8080);

@@ -29,8 +29,8 @@ const API_KEYS_PATTERN = new RegExp(`^${API_KEY_GRANT}(,${API_KEY_GRANT})*$`);
 export class AppConfig {
   /** HTTP port. */
   @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT = 3000;
-  /** Interface to bind. */
-  @IsString() HOST = '0.0.0.0';
+  /** Interface to bind; unset: every interface when API keys guard the API, else loopback only (see listenHost). */
+  @IsOptional() @IsString() HOST?: string = undefined;
   /** PostgreSQL connection string; when unset the embedded PGlite database under DATA_DIR is used. */
   @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
   DATABASE_URL?: string = undefined;
@@ -172,6 +172,19 @@ export class AppConfig {
   }
 
   /** The configured keys, each with the collections it is limited to (null: every collection). */
+  /**
+   * Without API keys every route (ingest, delete) is open to whoever reaches the port, so by default an
+   * instance without keys listens on loopback only; the container image sets HOST=0.0.0.0 on purpose.
+   */
+  get listenHost(): string {
+    return this.HOST ?? (this.apiKeys.length > 0 ? '0.0.0.0' : '127.0.0.1');
+  }
+
+  /** True when the API is reachable from other machines with no key asked (worth one warning at start-up). */
+  get openBeyondLoopback(): boolean {
+    return this.apiKeys.length === 0 && !['127.0.0.1', '::1', 'localhost'].includes(this.listenHost);
+  }
+
   get apiKeys(): ApiKeyGrant[] {
     return splitList(this.API_KEYS).map((entry) => {
       const [key, collections] = entry.split(':');

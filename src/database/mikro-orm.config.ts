@@ -24,7 +24,8 @@ export function createOrmOptions(config: AppConfig): Partial<Options> {
     },
     discovery: { warnWhenNoEntities: false },
     // ANSI colours would end up inside JSON log lines.
-    colors: config.logFormat === 'pretty',
+    // pino-pretty colours what it prints; the ORM's own escape codes would show raw inside its lines.
+    colors: false,
     allowGlobalContext: false,
     onCreateConnection: (connection: unknown) => applySearchSettings(connection as DatabaseConnection, config),
   };

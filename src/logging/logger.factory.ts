@@ -16,6 +16,23 @@ const PINO_LEVELS: Record<AppConfig['LOG_LEVEL'], pino.Level> = {
 /** A caller-supplied request id is kept only when it looks like an id (no log injection through it). */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/**
+ * Start-up chatter at info becomes debug: Nest's line per module and route (~45) and the migrator's two lines
+ * per migration (the schema guard's own line names them all).
+ */
+const BOOT_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication', 'MikroORM']);
+
+/** Request fields the pretty format leaves out: its message already says them ("POST /v1/ingest 202 4 ms"). */
+const PRETTY_IGNORED = 'pid,hostname,service,context,method,url,route,status_code,response_time_ms';
+
+/** A request line reads "POST /v1/ingest 202 4 ms"; every other line is "[Context] message". */
+function prettyMessage(log: Record<string, unknown>, messageKey: string): string {
+  if (log.status_code === undefined || log.method === undefined) {
+    return `${typeof log.context === 'string' ? `[${log.context}] ` : ''}${String(log[messageKey] ?? '')}`;
+  }
+  return `${String(log.method)} ${String(log.url)} ${String(log.status_code)} ${String(log.response_time_ms)} ms`;
+}
+
 /** Probes every few seconds and scrapes (route templates) would drown the request log. */
 const QUIET_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);
 
@@ -48,7 +65,16 @@ export function rootLoggerFor(config: AppConfig): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[REDACTED]' },
-    hooks: { streamWrite: secretScrubber(config.secrets) },
+    hooks: {
+      streamWrite: secretScrubber(config.secrets),
+      logMethod(args, method, level) {
+        const context = (args[0] as { context?: unknown } | undefined)?.context;
+        if (level === pino.levels.values.info && typeof context === 'string' && BOOT_CONTEXTS.has(context)) {
+          return this.debug(...(args as [object, string]));
+        }
+        return method.apply(this, args);
+      },
+    },
   };
   let logger: Logger;
   if (config.logFormat === 'json') {
@@ -57,7 +83,10 @@ export function rootLoggerFor(config: AppConfig): Logger {
     // Loaded only when asked for; synchronous so nothing is lost when the process exits right after a line.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const pretty = require('pino-pretty') as typeof import('pino-pretty');
-    logger = pino(options, pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
+    logger = pino(
+      options,
+      pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: PRETTY_IGNORED, singleLine: true, messageFormat: prettyMessage }),
+    );
   }
   rootLoggers.set(config, logger);
   return logger;

@@ -81,6 +81,24 @@ describeDatabase('the service logs', () => {
     expect(entries.find((e) => e.status_code === 400)?.url).toBe(`/v1/status/${secrets.map(() => '[REDACTED]').join('-')}?api_key=[REDACTED]`);
   });
 
+  it('should write one readable line per request in the pretty format, no escape codes, and say where to go', async () => {
+    const service = await AppProcess.start({ ...env, LOG_FORMAT: 'pretty', LOG_LEVEL: 'log', HOST: '0.0.0.0' });
+    app = service;
+    await service.ready();
+    await call(service, 'POST', '/v1/ingest', {}, { text: 'One line per request.' });
+    await call(service, 'GET', '/v1/nothing-here', {});
+    const lines = await eventually(async () => {
+      const all = service.log.split('\n');
+      return all.some((line) => line.includes('GET /v1/nothing-here 404')) ? all : undefined;
+    });
+    expect(lines.filter((line) => line.includes('/v1/ingest'))).toEqual([expect.stringMatching(/INFO: POST \/v1\/ingest 202 \d+ ms \{"request_id":"[^"]+"\}$/)]);
+    expect(service.log).not.toContain('\u001b[');
+    expect(service.log).not.toMatch(/InstanceLoader|RouterExplorer|\[migrator\]/);
+    expect(service.log).toMatch(/Ready: web page http:\/\/0\.0\.0\.0:\d+\/ · API .*\/v1 · docs .*\/docs · database: /);
+    // Bound beyond loopback with no API keys: said once, loudly.
+    expect(service.log.match(/WARN: .*with no API_KEYS/g)).toHaveLength(1);
+  });
+
   it('should refuse to start naming each bad operational setting, without echoing the keys', async () => {
     const service = await AppProcess.start({ ...env, API_KEYS: `${API_KEY},tooshort`, RATE_LIMIT_MAX: 'lots', CORS_ORIGINS: 'example.com', LOG_FORMAT: 'xml' });
     app = service;
