@@ -26,6 +26,7 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.EmbedderFailed:
       return HttpStatus.BAD_GATEWAY;
     case ErrorCode.DatabaseUnavailable:
+    case ErrorCode.ExtractionBusy:
     case ErrorCode.NotReady:
       return HttpStatus.SERVICE_UNAVAILABLE;
     case ErrorCode.Unauthorized:
@@ -41,6 +42,8 @@ export function statusOf(code: ErrorCode): number {
 
 /** Seconds a client is told to wait (Retry-After) when the database is unreachable; reconnecting takes about that. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
+/** Seconds a client is told to wait (Retry-After) when every file extraction slot is taken: about one extraction. */
+export const EXTRACTION_RETRY_AFTER_SECONDS = 2;
 
 /** Fastify's own request errors (body parsing, limits) carry a FST_ERR_* code; Nest wraps them in an HttpException. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -90,6 +93,7 @@ export class AppErrorFilter implements ExceptionFilter {
     const body = toErrorResponse(error, this.logger);
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (body.code === ErrorCode.DatabaseUnavailable) void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+    if (body.code === ErrorCode.ExtractionBusy) void reply.header('retry-after', String(EXTRACTION_RETRY_AFTER_SECONDS));
     void reply.status(body.statusCode).send(body);
   }
 }

@@ -13,6 +13,8 @@ export enum ErrorCode {
   EmptyFile = 'EMPTY_FILE',
   /** An uploaded file that cannot be decoded or parsed, or holds no text. */
   UnreadableFile = 'UNREADABLE_FILE',
+  /** Every file extraction slot (FILE_EXTRACT_CONCURRENCY) is taken: retry after Retry-After. */
+  ExtractionBusy = 'EXTRACTION_BUSY',
   EmbedderFailed = 'EMBEDDER_FAILED',
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
   Unauthorized = 'UNAUTHORIZED',
