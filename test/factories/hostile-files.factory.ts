@@ -65,3 +65,17 @@ export async function pdfWithFlateBomb(inflatedMb = 300): Promise<Buffer> {
     Buffer.from('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'),
   ]);
 }
+
+/** An HTML page nested `depth` elements deep: html-to-text recurses once per level and overflows the stack. */
+export function deeplyNestedHtml(depth = 50_000): string {
+  return `<!doctype html><html><body>${'<div>'.repeat(depth)}deep</body></html>`;
+}
+
+/**
+ * An HTML table of `size` × `size` cells: html-to-text lays out a data table with every cell's text in
+ * memory several times over (1000 × 1000 cells, 10 MB: 4 s and 830 MB of RSS on the event loop).
+ */
+export function hugeHtmlTable(size = 1500): string {
+  const row = `<tr>${'<td>x</td>'.repeat(size)}</tr>`;
+  return `<!doctype html><html><body><table>${row.repeat(size)}</table></body></html>`;
+}
