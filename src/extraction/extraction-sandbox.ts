@@ -91,13 +91,17 @@ export class ExtractionSandbox {
     child.on('message', (message: ExtractionReply) => (reply = message));
     return new Promise<SandboxedText>((resolve, reject) => {
       // 'error': the child could not be started or signalled, which is the service's failure (500), not the file's.
+      const stopWatching = () => {
+        clearTimeout(timer);
+        clearInterval(watchdog);
+      };
       child.once('error', (error) => {
+        stopWatching();
         child.kill('SIGKILL');
         reject(error);
       });
       child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        clearInterval(watchdog);
+        stopWatching();
         peakRssKb = Math.max(peakRssKb, reply?.peakRssKb ?? 0);
         const peakRssMb = Math.round(peakRssKb / 1024);
         if (reply?.ok && !killedFor) return resolve({ ...reply.extracted, peakRssMb });
