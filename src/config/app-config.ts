@@ -123,6 +123,14 @@ export class AppConfig {
    * takes a full-size upload of plain text; PostgreSQL stores at most 1 GB in a text value.
    */
   @Transform(toInt) @IsInt() @Min(1) @Max(500_000_000) TEXT_LIMIT_CHARS = 50 * 1024 * 1024;
+  /** Most pages a PDF may have (422 beyond); counted before any page is parsed. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) FILE_MAX_PAGES = 5000;
+  /** Longest a PDF or HTML file's extraction (in its own child process) may take before the child is killed (422). */
+  @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) FILE_EXTRACT_TIMEOUT_MS = 30_000;
+  /** Memory an extraction child may use (heap cap and resident memory) before it is killed (422). */
+  @Transform(toInt) @IsInt() @Min(64) @Max(65_536) FILE_EXTRACT_MEMORY_MB = 512;
+  /** Extractions (child processes) run at the same time per process; beyond, 503 EXTRACTION_BUSY with Retry-After. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64) FILE_EXTRACT_CONCURRENCY = 2;
 
   /** Log level of the Nest logger. */
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';

@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { samplePdf, SENTENCES, sampleHtml } from '../../test/factories/documents.factory';
 import { AppError, ErrorCode } from '../common/errors/app-error';
+import { loadConfig } from '../config/app-config';
+import { ExtractionSandbox } from './extraction-sandbox';
 import { detectFileKind } from './file-kind';
 import { pageMetadata } from './page-metadata';
 import { TextExtractor } from './text-extractor';
 
 describe(TextExtractor.name, () => {
-  const sut = new TextExtractor();
+  const sut = new TextExtractor(new ExtractionSandbox(loadConfig({})));
   let dir: string;
 
   beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'extractor-'))));

@@ -31,7 +31,20 @@ export class IngestionFileController {
   @ApiResponse({ status: 202, type: IngestAcceptedResponseDto, description: 'Stored durably; poll status_url' })
   @ApiErrorResponses(400, 403, 413)
   @ApiResponse({ status: 415, type: ErrorResponseDto, description: 'Not a supported file type (UNSUPPORTED_MEDIA_TYPE); nothing is written' })
-  @ApiResponse({ status: 422, type: ErrorResponseDto, description: 'The file cannot be read or holds no text (UNREADABLE_FILE); nothing is written' })
+  @ApiResponse({
+    status: 422,
+    type: ErrorResponseDto,
+    description:
+      'The file cannot be read or holds no text, or its extraction broke a limit (FILE_MAX_PAGES, FILE_EXTRACT_TIMEOUT_MS, ' +
+      'FILE_EXTRACT_MEMORY_MB: the message names it) (UNREADABLE_FILE); nothing is written',
+  })
+  @ApiResponse({
+    status: 503,
+    type: ErrorResponseDto,
+    description:
+      'The database is unreachable (DATABASE_UNAVAILABLE), or FILE_EXTRACT_CONCURRENCY files are being extracted (EXTRACTION_BUSY); ' +
+      "retry after the Retry-After header's seconds",
+  })
   async ingestFile(
     @UploadedFile() file: StoredUpload | undefined,
     @Body() fields: IngestFileFieldsDto,

@@ -25,6 +25,7 @@ export function statusOf(code: ErrorCode): number {
       return HttpStatus.UNPROCESSABLE_ENTITY;
     case ErrorCode.EmbedderUnavailable:
     case ErrorCode.DatabaseUnavailable:
+    case ErrorCode.ExtractionBusy:
     case ErrorCode.NotReady:
       return HttpStatus.SERVICE_UNAVAILABLE;
     case ErrorCode.Unauthorized:
@@ -40,11 +41,14 @@ export function statusOf(code: ErrorCode): number {
 
 /** Seconds a client is told to wait (Retry-After) when the database is unreachable; reconnecting takes about that. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
+/** Seconds a client is told to wait (Retry-After) when every file extraction slot is taken: about one extraction. */
+export const EXTRACTION_RETRY_AFTER_SECONDS = 2;
 
 /** The codes that tell a client to come back later, with the seconds sent as Retry-After. */
 const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.DatabaseUnavailable]: DATABASE_RETRY_AFTER_SECONDS,
   [ErrorCode.EmbedderUnavailable]: 5,
+  [ErrorCode.ExtractionBusy]: EXTRACTION_RETRY_AFTER_SECONDS,
 };
 
 /** Fastify's own request errors (body parsing, limits) carry a FST_ERR_* code; Nest wraps them in an HttpException. */

@@ -13,6 +13,9 @@ export enum ErrorCode {
   EmptyFile = 'EMPTY_FILE',
   /** An uploaded file that cannot be decoded or parsed, or holds no text. */
   UnreadableFile = 'UNREADABLE_FILE',
+  /** Every file extraction slot (FILE_EXTRACT_CONCURRENCY) is taken: retry after Retry-After. */
+  ExtractionBusy = 'EXTRACTION_BUSY',
+  /** A search's query could not be embedded within EMBEDDING_TIMEOUT_MS. */
   EmbedderUnavailable = 'EMBEDDER_UNAVAILABLE',
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
   Unauthorized = 'UNAUTHORIZED',
