@@ -20,7 +20,7 @@ const skips = [];
 
 for (const suite of SUITES) {
   console.log(`\n=== ${suite.name} ===`);
-  if (suite.build && spawnSync('npm', ['run', 'build'], { stdio: 'inherit' }).status !== 0) {
+  if (suite.build && spawnSync(process.execPath, ['scripts/build-if-needed.mjs'], { stdio: 'inherit' }).status !== 0) {
     rows.push({ name: suite.name, outcome: 'FAILED (build)', failed: true });
     continue;
   }
