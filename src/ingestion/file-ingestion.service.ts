@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { CollectionAccess } from '../auth/collection-access';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { createValidationPipe } from '../common/validation.pipe';
-import { CONTENT_TYPES, detectFileKind } from '../extraction/file-kind';
+import { CONTENT_TYPES, detectFileKind, type FileKind } from '../extraction/file-kind';
 import { isPlainText, TextExtractor } from '../extraction/text-extractor';
 import type { Submitted } from '../status/status.service';
 import { DEFAULT_COLLECTION } from '../vector-store/collection';
@@ -48,7 +48,7 @@ export class FileIngestionService {
           sha256,
           ...(pageStarts ? { page_count: pageStarts.length } : {}),
         },
-        chunking: chunkingOf(fields),
+        chunking: chunkingOf(fields, kind),
         collection: fields.collection,
         document_id: fields.document_id,
       });
@@ -68,11 +68,13 @@ export class FileIngestionService {
   }
 }
 
-function chunkingOf({ chunking_strategy, chunk_size, chunk_overlap }: IngestFileFieldsDto): IngestRequestDto['chunking'] {
-  const chunking = Object.fromEntries(
-    Object.entries({ strategy: chunking_strategy, chunk_size, chunk_overlap }).filter(([, value]) => value !== undefined),
-  );
-  return Object.keys(chunking).length > 0 ? chunking : undefined;
+/**
+ * A file's chunking, unless the upload names a strategy: markdown for .md (sections, with heading paths),
+ * recursive for the rest (paragraphs, then sentences: what extracted text and plain text are made of).
+ */
+function chunkingOf({ chunking_strategy, chunk_size, chunk_overlap }: IngestFileFieldsDto, kind: FileKind): IngestRequestDto['chunking'] {
+  const strategy = chunking_strategy ?? (kind === 'markdown' ? 'markdown' : 'recursive');
+  return Object.fromEntries(Object.entries({ strategy, chunk_size, chunk_overlap }).filter(([, value]) => value !== undefined));
 }
 
 /** SHA-256 of the stored file, read as a stream so a large file is never in memory for it. */

@@ -86,6 +86,16 @@ describeDatabase('POST /v1/ingest/file', () => {
     expect((await topHit('sourdough starters feeding', accepted.body.id)).chunk_text).toContain('Sourdough');
   });
 
+  it('should chunk by file type when the upload names no strategy: markdown sections for .md, recursive for the rest', async () => {
+    const markdown = await upload({ name: 'guide.md', content: sampleMarkdown() });
+    const text = await upload({ name: 'notes.txt', content: sampleText(), contentType: 'text/plain' });
+    await completed(markdown.body.id);
+    await completed(text.body.id);
+    expect((await request(app, 'GET', `/v1/ingest/${markdown.body.id}`)).body.chunking.strategy).toBe('markdown');
+    expect((await request(app, 'GET', `/v1/ingest/${text.body.id}`)).body.chunking.strategy).toBe('recursive');
+    expect((await topHit('sourdough starters feeding', markdown.body.id)).chunk_metadata.heading_path).toEqual(expect.arrayContaining([expect.any(String)]));
+  });
+
   it('should ingest the content of an HTML page without its boilerplate', async () => {
     const accepted = await upload({ name: 'glaciers.html', content: sampleHtml(), contentType: 'text/html' });
     expect(accepted.status).toBe(202);

@@ -52,5 +52,8 @@ export async function samplePdf(pages?: string[]): Promise<Buffer> {
   return Buffer.from(await document.save());
 }
 
-/** Chunking that keeps every page's sentence whole in a chunk that lies on that page alone. */
-export const PDF_CHUNKING = { chunk_size: '200', chunk_overlap: '100' };
+/**
+ * Chunking that keeps every page's sentence whole in a chunk that lies on that page alone, while fixed-size
+ * windows also make chunks that run across a page break (recursive, the PDF default, splits at the break).
+ */
+export const PDF_CHUNKING = { chunking_strategy: 'fixed', chunk_size: '200', chunk_overlap: '100' };

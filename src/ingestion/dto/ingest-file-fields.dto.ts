@@ -36,7 +36,7 @@ export class IngestFileFieldsDto {
   @IsString()
   document_id?: string;
 
-  @ApiPropertyOptional({ enum: CHUNK_STRATEGIES, description: 'Chunking strategy (default fixed)' })
+  @ApiPropertyOptional({ enum: CHUNK_STRATEGIES, description: 'Chunking strategy (default by file type: markdown for .md, recursive otherwise)' })
   @IsOptional()
   @IsIn(CHUNK_STRATEGIES)
   chunking_strategy?: ChunkStrategy;
@@ -63,7 +63,7 @@ export const INGEST_FILE_FORM_SCHEMA = {
     source_metadata: { type: 'string', description: 'A JSON object stored with every chunk', example: '{"team":"docs"}' },
     collection: { type: 'string', pattern: COLLECTION_NAME.source, default: DEFAULT_COLLECTION },
     document_id: { type: 'string', example: 'handbook.pdf' },
-    chunking_strategy: { type: 'string', enum: CHUNK_STRATEGIES },
+    chunking_strategy: { type: 'string', enum: CHUNK_STRATEGIES, description: 'Default by file type: markdown for .md, recursive otherwise' },
     chunk_size: { type: 'integer', example: 1000 },
     chunk_overlap: { type: 'integer', example: 200 },
   },
