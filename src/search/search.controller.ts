@@ -25,7 +25,7 @@ export class SearchController {
   @ApiErrorResponses(400, 403, 413, 415)
   async search(@Body() body: SearchRequestDto, @Access() access: CollectionAccess): Promise<SearchResponseDto> {
     access.assertCanUse(body.collection ?? DEFAULT_COLLECTION);
-    const { mode, results } = await this.searchService.search(body);
-    return { mode, results: results.map(toSearchResult) };
+    const { mode, results, hint } = await this.searchService.search(body);
+    return { mode, results: results.map(toSearchResult), ...(hint === undefined ? {} : { hint }) };
   }
 }

@@ -3,6 +3,7 @@ import { AppError, ErrorCode, FieldError } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
 import { Embedder, EmbedderError } from '../embedding/embedder';
 import { DEFAULT_COLLECTION } from '../vector-store/collection';
+import { StatusService } from '../status/status.service';
 import { SearchFilters, SearchHit, VectorStore } from '../vector-store/vector-store';
 import type { SearchMode, SearchRequestDto } from './dto/search-request.dto';
 
@@ -11,6 +12,9 @@ const DEFAULT_TOP_K = 10;
 const RRF_K = 60;
 /** Candidates each retriever contributes to a hybrid fusion: enough for a term ranked low by one to surface. */
 const hybridCandidates = (topK: number) => Math.min(200, Math.max(50, topK * 4));
+
+/** Without min_score a vector search drops chunks at cosine similarity 0 or below: orthogonal means unrelated. */
+const MIN_RELATED_SCORE = 1e-6;
 
 export type Retriever = 'vector' | 'keyword';
 
@@ -30,9 +34,23 @@ export class SearchService {
     private readonly embedder: Embedder,
     private readonly vectors: VectorStore,
     private readonly config: AppConfig,
+    private readonly status: StatusService,
   ) {}
 
-  async search(dto: SearchRequestDto): Promise<{ mode: SearchMode; results: RankedHit[] }> {
+  /** The search, and when it found nothing, why that may be (so an empty answer is not a riddle). */
+  async search(dto: SearchRequestDto): Promise<{ mode: SearchMode; results: RankedHit[]; hint?: string }> {
+    const found = await this.rank(dto);
+    return found.results.length > 0 ? found : { ...found, hint: await this.emptyResultHint(dto.collection ?? DEFAULT_COLLECTION) };
+  }
+
+  private async emptyResultHint(collection: string): Promise<string> {
+    const unfinished = await this.status.countUnfinished(collection);
+    if (unfinished > 0) return `${unfinished} ingestion(s) of collection "${collection}" are not completed yet; their chunks are searchable once they are`;
+    if (!(await this.vectors.hasChunks(collection))) return `Collection "${collection}" holds no chunks (search another collection with "collection")`;
+    return `No chunk of collection "${collection}" matched the query and filters`;
+  }
+
+  private async rank(dto: SearchRequestDto): Promise<{ mode: SearchMode; results: RankedHit[] }> {
     const mode = dto.mode ?? 'vector';
     this.validate(dto, mode);
     const topK = dto.top_k ?? DEFAULT_TOP_K;
@@ -63,7 +81,7 @@ export class SearchService {
 
   private async vectorHits(dto: SearchRequestDto, filters: SearchFilters, topK: number): Promise<SearchHit[]> {
     const vector = dto.vector ? Float32Array.from(dto.vector) : await this.embedQuery(dto.query!);
-    return this.vectors.search({ ...filters, vector, topK, minScore: dto.min_score, efSearch: dto.ef_search });
+    return this.vectors.search({ ...filters, vector, topK, minScore: dto.min_score ?? MIN_RELATED_SCORE, efSearch: dto.ef_search });
   }
 
   /**

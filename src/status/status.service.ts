@@ -103,6 +103,11 @@ export class StatusService {
     return Promise.all(submitted.map((s) => this.answer(s)));
   }
 
+  /** Ingestions of the collection not finished yet (accepted or running): what a search cannot see yet. */
+  countUnfinished(collection: string): Promise<number> {
+    return this.em.count(IngestionRequest, { collection, status: { $in: [IngestionStatus.Accepted, IngestionStatus.Running] } });
+  }
+
   /** Hashes a submission's content (reading an upload in parts) and makes its row, given its document version. */
   private async prepare(input: NewIngestion): Promise<Submission> {
     const collection = input.collection ?? DEFAULT_COLLECTION;

@@ -202,6 +202,11 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
     return rows.map(toHit);
   }
 
+  async hasChunks(collection: string): Promise<boolean> {
+    const rows = await this.em.execute(`select 1 from ${this.table} where collection = ? limit 1`, [collection]);
+    return rows.length > 0;
+  }
+
   async deleteByIngestion(tx: SqlEntityManager, ingestionId: string): Promise<number> {
     const rows = await tx.execute(`delete from ${this.table} where ingestion_id = ? returning chunk_id`, [ingestionId]);
     return rows.length;

@@ -80,4 +80,6 @@ export abstract class VectorStore {
   abstract deleteByIngestion(tx: SqlEntityManager, ingestionId: string): Promise<number>;
   /** Removes every chunk of the collection; returns how many there were. */
   abstract deleteByCollection(tx: SqlEntityManager, collection: string): Promise<number>;
+  /** Whether the collection holds any chunk (an index probe, not a count). */
+  abstract hasChunks(collection: string): Promise<boolean>;
 }

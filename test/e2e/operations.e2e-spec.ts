@@ -180,6 +180,12 @@ describeDatabase('operations: writes from other origins', () => {
     await database?.drop();
   });
 
+  it('should say, when a search finds nothing, that ingestions of the collection are still pending (the poller is off here)', async () => {
+    expect((await request(app, 'POST', '/v1/ingest', { text: 'Not searchable yet.', collection: 'later' })).status).toBe(202);
+    const answer = await request(app, 'POST', '/v1/search', { query: 'searchable', collection: 'later' });
+    expect(answer.body).toMatchObject({ results: [], hint: expect.stringContaining('1 ingestion(s) of collection "later" are not completed yet') });
+  });
+
   it('should refuse writes from a page of another origin unless CORS_ORIGINS lists it; its own page may write', async () => {
     const ingest = (origin: string, host = 'localhost:80') =>
       request(app, 'POST', '/v1/ingest', { text: `From ${origin}` }, { origin, host });

@@ -1,6 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { requeueForReembedding } from '../../scripts/reembed';
 import { createApp } from '../../src/app.factory';
+import { loadConfig } from '../../src/config/app-config';
+import { HashingEmbedder } from '../../src/embedding/hashing.embedder';
 import { SqlEntityManager } from '../../src/database/sql';
 import { DbQueries } from '../support/db-queries';
 import { eventually, request } from '../support/http';
@@ -80,7 +82,8 @@ describeDatabase('search modes, filters and collections over HTTP', () => {
     const id = await ingest({ text: MARKDOWN, collection: 'ops', chunking });
     await completed([id]);
     const stored = await db.chunks(id);
-    const found = await search({ query: 'rollback job pipeline', collection: 'ops', ingestion_id: id, top_k: 10 });
+    // min_score -1: every chunk of the document, related to the query or not.
+    const found = await search({ query: 'rollback job pipeline', collection: 'ops', ingestion_id: id, top_k: 10, min_score: -1 });
     const byIndex = [...found].sort((a, b) => a.start_offset - b.start_offset);
     expect(byIndex.map((r) => [r.chunk_metadata.heading_path, r.chunk_text])).toEqual([
       [['Operations handbook'], '# Operations handbook\n\nThis handbook is for the on-call team.'],
@@ -160,6 +163,22 @@ describeDatabase('search modes, filters and collections over HTTP', () => {
     expect(strong.every((r) => r.score >= 0.3)).toBe(true);
   });
 
+  it('should drop unrelated chunks (score 0) and say why a search found nothing', async () => {
+    const id = await ingest({ text: 'Harbour tide tables for the northern pier.', collection: 'tides' });
+    await completed([id]);
+    // The exact opposite of the chunk's embedding: cosine similarity -1, unrelated by any measure.
+    const opposite = Array.from(new HashingEmbedder(loadConfig({})).embedOne('Harbour tide tables for the northern pier.'), (x) => -x);
+    const unrelated = await request(app, 'POST', '/v1/search', { vector: opposite, collection: 'tides' });
+    expect(unrelated.body).toEqual({ mode: 'vector', results: [], hint: 'No chunk of collection "tides" matched the query and filters' });
+    const asked = await request(app, 'POST', '/v1/search', { vector: opposite, collection: 'tides', min_score: -1 });
+    expect(asked.body.results.map((r: Result) => r.ingestion_id)).toEqual([id]);
+    const empty = await request(app, 'POST', '/v1/search', { query: 'tide tables', collection: 'nothing-here' });
+    expect(empty.body.hint).toContain('Collection "nothing-here" holds no chunks');
+    const found = await request(app, 'POST', '/v1/search', { query: 'tide tables', collection: 'tides' });
+    expect(found.body.results.map((r: Result) => r.ingestion_id)).toEqual([id]);
+    expect(found.body).not.toHaveProperty('hint');
+  });
+
   it('should keep collections apart in search and delete one collection without touching another', async () => {
     const text = 'Quarterly budget review for the platform team, with cost per tenant.';
     const [red, blue] = [await ingest({ text, collection: 'red' }), await ingest({ text, collection: 'blue' })];
@@ -222,7 +241,7 @@ describeDatabase('search modes, filters and collections over HTTP', () => {
     await completed([id]);
     const [byText] = await search({ query: 'raw vector query', collection: 'raw' });
     const vector = Array.from({ length: 384 }, (_, i) => (i === 0 ? 1 : 0));
-    const byVector = await search({ vector, collection: 'raw' });
+    const byVector = await search({ vector, collection: 'raw', min_score: -1 });
     expect(byVector.map((r) => r.chunk_id)).toEqual([byText.chunk_id]);
     expect(byVector[0].retrievers).toEqual(['vector']);
   });

@@ -35,6 +35,11 @@ export class SearchResultDto {
 export class SearchResponseDto {
   @ApiProperty({ enum: SEARCH_MODES, example: 'hybrid' }) mode: SearchMode;
   @ApiProperty({ type: [SearchResultDto], description: 'Best match first' }) results: SearchResultDto[];
+  @ApiPropertyOptional({
+    description: 'Only when results is empty: why that may be (ingestions still pending, an empty collection, or no match)',
+    example: '2 ingestion(s) of collection "support" are not completed yet; their chunks are searchable once they are',
+  })
+  hint?: string;
 }
 
 export function toSearchResult({ hit, score, retrievers, scores }: RankedHit): SearchResultDto {
