@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Multi-stage build. Targets:
-#   build    everything (dev dependencies, sources, tests, compiled dist/): docker-compose.test.yml runs the
-#            integration and e2e suites in it
+#   build    everything (dev dependencies, sources, tests, compiled dist/)
+#   test     build + Chromium for the browser test: docker-compose.test.yml runs the integration and e2e suites in it
 #   runtime  (default) compiled JS + production dependencies only, as the non-root `node` user
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
@@ -15,6 +15,10 @@ COPY migrations ./migrations
 COPY scripts ./scripts
 COPY test ./test
 RUN npm run build
+
+# The e2e suite drives the web page in a headless browser: Debian's Chromium, in the build stage only.
+FROM build AS test
+RUN apt-get update && apt-get install -y --no-install-recommends chromium && rm -rf /var/lib/apt/lists/*
 
 FROM build AS prod-deps
 RUN npm prune --omit=dev
