@@ -9,6 +9,7 @@ export interface Accepted {
   id: string;
   status: string;
   status_url: string;
+  outcome?: 'created' | 'replayed' | 'unchanged';
 }
 
 export interface Status {
@@ -77,7 +78,7 @@ export class ApiClient {
     return this.json('GET', `v1/status/${encodeURIComponent(id)}`);
   }
 
-  search(body: Record<string, unknown>): Promise<{ results: SearchHit[] }> {
+  search(body: Record<string, unknown>): Promise<{ results: SearchHit[]; hint?: string }> {
     return this.json('POST', 'v1/search', body);
   }
 

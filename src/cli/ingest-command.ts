@@ -11,6 +11,8 @@ export interface IngestOptions {
   pollIntervalMs: number;
   /** Extra form fields sent with every file (chunking, source_metadata). */
   fields: Record<string, string>;
+  /** Send each file's documentId (so a second run updates rather than duplicates). */
+  documentIds: boolean;
 }
 
 /** One document's journey, which becomes a row of the summary table. */
@@ -41,9 +43,11 @@ export async function runIngest(client: ApiClient, files: LocalFile[], options: 
   progress.start('Uploading', totalBytes, (value, total) => `${formatBytes(value)} / ${formatBytes(total)}`);
   await forEachLimit(outcomes, UPLOAD_CONCURRENCY, async (outcome) => {
     try {
-      const accepted = await client.uploadFile(outcome.file.path, outcome.file.size, options.fields, (bytes) => progress.increment(bytes));
+      const fields = options.documentIds ? { ...options.fields, document_id: outcome.file.documentId } : options.fields;
+      const accepted = await client.uploadFile(outcome.file.path, outcome.file.size, fields, (bytes) => progress.increment(bytes));
       outcome.id = accepted.id;
-      progress.log(`uploaded  ${display(outcome.file)} → ${accepted.id}`);
+      const unchanged = accepted.outcome === 'unchanged' ? ' (unchanged: the stored version has this content)' : '';
+      progress.log(`uploaded  ${display(outcome.file)} → ${accepted.id}${unchanged}`);
     } catch (error) {
       if (error instanceof ServerUnreachableError) {
         progress.stop();

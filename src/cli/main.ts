@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { relative } from 'node:path';
 import { ApiClient } from './api-client';
 import { collectFiles } from './collect-files';
 import { formatTable, oneLine } from './format';
@@ -47,17 +48,21 @@ program
   .option('--chunk-size <chars>', 'characters per chunk', positiveInt)
   .option('--chunk-overlap <chars>', 'characters shared by consecutive chunks', (v) => Number(v))
   .option('--metadata <key=value>', 'source_metadata stored with every chunk (repeatable)', keyValue)
+  .option('--no-document-id', "send no document_id (by default each file's path relative to the folder given, so a re-run updates)")
   .action(async (paths: string[], options, command: Command) => {
     const api = client(command);
-    const files = await collectFiles(paths);
+    const { files, skipped } = await collectFiles(paths);
     const fields: Record<string, string> = {};
     if (options.collection) fields.collection = options.collection;
     if (options.chunkingStrategy) fields.chunking_strategy = options.chunkingStrategy;
     if (options.chunkSize !== undefined) fields.chunk_size = String(options.chunkSize);
     if (options.chunkOverlap !== undefined) fields.chunk_overlap = String(options.chunkOverlap);
     if (options.metadata) fields.source_metadata = JSON.stringify(Object.fromEntries(options.metadata));
-    process.stdout.write(`Ingesting ${files.length} file${files.length === 1 ? '' : 's'} into ${api.url}\n`);
-    process.exitCode = await runIngest(api, files, { wait: options.wait, timeout: options.timeout, pollIntervalMs: 500, fields }, process.stdout);
+    for (const { path, reason } of skipped) process.stdout.write(`skipped   ${relative(process.cwd(), path)}: ${reason}\n`);
+    const more = skipped.length > 0 ? ` (${skipped.length} skipped)` : '';
+    process.stdout.write(`Ingesting ${files.length} file${files.length === 1 ? '' : 's'}${more} into ${api.url}\n`);
+    const ingestOptions = { wait: options.wait, timeout: options.timeout, pollIntervalMs: 500, fields, documentIds: options.documentId };
+    process.exitCode = await runIngest(api, files, ingestOptions, process.stdout);
   });
 
 program
@@ -94,9 +99,9 @@ program
     }
     // Metadata containment (`metadata` in the search request) needs a server that supports search filters.
     if (Object.keys(metadata).length > 0) body.metadata = metadata;
-    const { results } = await client(command).search(body);
+    const { results, hint } = await client(command).search(body);
     if (options.json) return void process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-    if (results.length === 0) return void process.stdout.write('No results.\n');
+    if (results.length === 0) return void process.stdout.write(`No results.${hint ? ` ${hint}` : ''}\n`);
     for (const [i, hit] of results.entries()) {
       const source = String(hit.source_metadata.source ?? hit.source_metadata.file_name ?? hit.ingestion_id);
       const page = hit.chunk_metadata?.page;

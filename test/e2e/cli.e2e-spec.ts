@@ -60,6 +60,23 @@ describeDatabase('the ingestion-service CLI', () => {
     expect(first).toContain(SENTENCES.pdfPage2);
   });
 
+  it('should list what a folder held that it skipped, and update rather than duplicate on a second run', async () => {
+    const folder = join(work, 'notes');
+    mkdirSync(join(folder, 'deep'), { recursive: true });
+    writeFileSync(join(folder, 'deep', 'tides.md'), '# Tides\n\nThe spring tide peaks at noon on the north pier.');
+    writeFileSync(join(folder, 'minutes.docx'), 'PK\u0003\u0004 not a supported type');
+    const args = ['ingest', folder, '--collection', 'notes'];
+    const first = await runCli(args, env);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^skipped {3}\S*minutes\.docx: \.docx is not a supported type/m);
+    expect(first.stdout).toContain('Ingesting 1 file (1 skipped)');
+    const second = await runCli(args, env);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/uploaded {2}\S*tides\.md → \S+ \(unchanged/);
+    const found = await runCli(['search', 'spring tide north pier', '--collection', 'notes', '--top-k', '10', '--json'], env);
+    expect(JSON.parse(found.stdout).map((r: { source_metadata: { file_name: string } }) => r.source_metadata.file_name)).toEqual(['tides.md']);
+  });
+
   it('should show the status of an ingestion, search within it, and delete it', async () => {
     const ingest = await runCli(['ingest', 'loose-note.txt'], env, { cwd: work });
     expect(ingest.code).toBe(0);
