@@ -18,6 +18,17 @@ import {
 } from './index-segments';
 
 const INTERVAL_NAME = 'vector-indexer';
+
+/**
+ * The columns search plans are estimated on: seq (which segment a range is), and the filters collection and
+ * ingestion_id. Without statistics on collection the planner took a collection holding 86k of 94k chunks for
+ * 436 rows and chose an exact sort over a bitmap scan (483 ms) instead of the segment's HNSW index (22 ms).
+ * Analyzing only these columns costs a fraction of a whole-table ANALYZE (50 ms against 230 ms at 14k chunks).
+ */
+const PLANNED_COLUMNS = '(seq, collection, ingestion_id)';
+/** Statistics are refreshed once this many chunks, or this fraction of the table, arrived since the last time. */
+const ANALYZE_MIN_NEW_CHUNKS = 1000;
+const ANALYZE_MIN_NEW_FRACTION = 0.1;
 /** Held by the one instance that builds at a time (any fixed 64-bit number; the migrations use another). */
 const INDEXER_LOCK_KEY = 7_460_146_530;
 
@@ -38,6 +49,8 @@ export class VectorIndexer implements OnApplicationBootstrap, OnApplicationShutd
   private sealedDuringLoad = false;
   /** The server process of the build in progress on PostgreSQL, cancelled at shutdown. */
   private buildPid?: number;
+  /** The largest seq when this process last refreshed the planner's statistics (autovacuum is not relied on). */
+  private analyzedThrough = 0;
 
   constructor(
     private readonly em: SqlEntityManager,
@@ -123,6 +136,7 @@ export class VectorIndexer implements OnApplicationBootstrap, OnApplicationShutd
 
   private async checkAndBuild(): Promise<BuildPlan | undefined> {
     const em = this.em.fork();
+    await this.analyzeIfChanged(em);
     // Most checks find nothing to do: decide that without a connection of its own or the lock.
     if (!(await this.planNext(em)) && (await this.leftovers(em)).length === 0) return undefined;
     if (this.config.usesEmbeddedDatabase) return this.buildNext(em);
@@ -152,14 +166,32 @@ export class VectorIndexer implements OnApplicationBootstrap, OnApplicationShutd
     const built = await this.build(plan, em, run, client !== undefined);
     await this.catalog.replace(plan.replaces, built);
     if (plan.replaces.length === 0) this.sealedDuringLoad = plan.duringLoad === true;
-    // Fresh statistics on seq, or the planner may take a new segment's range for a few rows and scan it exactly
-    // (only seq: a whole-table ANALYZE took 230 ms at 14k chunks, this one 50).
-    await run(`analyze ${this.table} (seq)`);
+    // Fresh statistics, or the planner may take a new segment's range for a few rows and scan it exactly.
+    await this.analyze(em);
     for (const old of plan.replaces) await run(`drop index ${client ? 'concurrently ' : ''}if exists ${this.schema}."${old.indexName}"`);
     this.logger.log(
       `Built vector index segment ${built.indexName} (${built.chunkCount} chunks${plan.replaces.length ? `, merging ${plan.replaces.length} segments` : ''}) in ${Date.now() - started} ms`,
     );
     return plan;
+  }
+
+  /** Refreshes the planner's statistics once enough chunks arrived since the last refresh. */
+  private async analyzeIfChanged(em: SqlEntityManager): Promise<void> {
+    const [row] = await em.execute<{ last_seq: string | number | null }[]>(`select max(seq) as last_seq from ${this.table}`);
+    const lastSeq = Number(row.last_seq ?? 0);
+    const arrived = lastSeq - this.analyzedThrough;
+    if (arrived >= Math.max(ANALYZE_MIN_NEW_CHUNKS, this.analyzedThrough * ANALYZE_MIN_NEW_FRACTION)) await this.analyze(em, lastSeq);
+  }
+
+  private async analyze(em: SqlEntityManager, through?: number): Promise<void> {
+    const started = Date.now();
+    await em.execute(`analyze ${this.table} ${PLANNED_COLUMNS}`);
+    if (through === undefined) {
+      const [row] = await em.execute<{ last_seq: string | number | null }[]>(`select max(seq) as last_seq from ${this.table}`);
+      through = Number(row.last_seq ?? 0);
+    }
+    this.analyzedThrough = through;
+    this.logger.debug(`Analyzed ${this.table} ${PLANNED_COLUMNS} through seq ${through} in ${Date.now() - started} ms`);
   }
 
   private get schema(): string {

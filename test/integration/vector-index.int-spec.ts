@@ -139,6 +139,18 @@ describeDatabase('VectorIndexer: HNSW segments built in the background, the newe
     expect(await db.count('chunk_vectors')).toBe(documents * 20);
   });
 
+  it("should keep the planner's statistics on the columns searches filter by, so it estimates a collection's size", async () => {
+    const rows = await em.execute<{ attname: string }[]>(`select attname from pg_stats where schemaname = ? and tablename = 'chunk_vectors'`, [
+      em.config.get('schema'),
+    ]);
+    expect(rows.map((r) => r.attname)).toEqual(expect.arrayContaining(['seq', 'collection', 'ingestion_id']));
+    const [plan] = await em.execute<Record<string, string>[]>(`explain select 1 from ${tableName(em, 'chunk_vectors')} where collection = 'default'`);
+    const estimated = Number(/rows=(\d+)/.exec(Object.values(plan)[0])![1]);
+    const actual = await db.count('chunk_vectors', "collection = 'default'");
+    expect(estimated).toBeGreaterThan(actual / 2);
+    expect(estimated).toBeLessThan(actual * 2);
+  });
+
   it('should drop a leftover index of a build that did not finish', async () => {
     const [last] = (await catalog.read()).slice(-1);
     const leftover = `chunk_vectors_hnsw_${last.seqTo}_${last.seqTo + 999}`;
