@@ -90,6 +90,11 @@ export class AppConfig {
    * lets a bulk load be indexed piece by piece while it runs instead of all at its end.
    */
   @Transform(toInt) @IsInt() @Min(1) INDEX_MAX_TAIL_CHUNKS = 1500;
+  /**
+   * Submissions are refused (503 INGEST_BACKLOG_FULL, Retry-After) while this many requests wait for a worker;
+   * 0 = no bound. Claims also pause while the unindexed tail is over 2 x INDEX_MAX_TAIL_CHUNKS.
+   */
+  @Transform(toInt) @IsInt() @Min(0) INGEST_MAX_BACKLOG = 100_000;
   /** Otherwise the tail is indexed once no chunk has arrived for this many milliseconds. */
   @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000) INDEX_QUIET_MS = 500;
   /** Above this many HNSW segments the indexer merges the smallest adjacent pair (each search scans every segment). */

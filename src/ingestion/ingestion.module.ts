@@ -12,6 +12,7 @@ import { IngestionFileController } from './ingestion-file.controller';
 import { IngestionController } from './ingestion.controller';
 import { IngestionPoller } from './ingestion.poller';
 import { IngestionProcessor, LongTextOptions } from './ingestion.processor';
+import { IntakeGate } from './intake-gate';
 import { IngestionService } from './ingestion.service';
 
 /** The ingest API and the background poller that turns accepted requests into stored chunk vectors. */
@@ -25,7 +26,7 @@ import { IngestionService } from './ingestion.service';
     MultipartModule.registerAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => fileUploadOptions(config.FILE_UPLOAD_LIMIT_BYTES) }),
   ],
   controllers: [IngestionController, IngestionFileController],
-  providers: [IngestionService, IngestionProcessor, LongTextOptions, IngestionPoller, FileIngestionService],
+  providers: [IngestionService, IngestionProcessor, LongTextOptions, IngestionPoller, FileIngestionService, IntakeGate],
   exports: [IngestionPoller],
 })
 export class IngestionModule {}

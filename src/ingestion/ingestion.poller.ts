@@ -8,6 +8,7 @@ import { AppConfig } from '../config/app-config';
 import type { ClaimedRequest } from '../status/ingestion-request.repository';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { StatusService } from '../status/status.service';
+import { IntakeGate } from './intake-gate';
 import { IngestionProcessor } from './ingestion.processor';
 
 const INTERVAL_NAME = 'ingestion-poller';
@@ -46,6 +47,7 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
     private readonly em: EntityManager,
     private readonly config: AppConfig,
     private readonly metrics: IngestionMetrics,
+    private readonly intake: IntakeGate,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -115,7 +117,7 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
     const beat = setInterval(() => void this.heartbeat(), this.config.JOB_LEASE_MS / 3);
     try {
       const claimLoop = async (): Promise<void> => {
-        while (!this.stopping) {
+        while (!this.stopping && (await RequestContext.create(this.em, () => this.intake.mayClaim()))) {
           const claimed = await RequestContext.create(this.em, () => this.status.claim(this.workerId, this.config.POLL_BATCH_SIZE));
           handled += await this.processAll(claimed);
           if (claimed.length < this.config.POLL_BATCH_SIZE) break;

@@ -9,6 +9,7 @@ import type { TextUpload } from '../common/text-upload';
 import { NewIngestion, StatusService, Submitted } from '../status/status.service';
 import { VectorStore } from '../vector-store/vector-store';
 import type { DeleteResponseDto } from './dto/delete-response.dto';
+import { IntakeGate } from './intake-gate';
 import type { ChunkingOptionsDto, IngestOptionsDto, IngestRequestDto } from './dto/ingest-request.dto';
 
 @Injectable()
@@ -18,6 +19,7 @@ export class IngestionService {
     private readonly vectors: VectorStore,
     private readonly em: SqlEntityManager,
     private readonly config: AppConfig,
+    private readonly intake: IntakeGate,
   ) {}
 
   /**
@@ -25,21 +27,25 @@ export class IngestionService {
    * or unchanged document returns the existing ingestion instead. `pageStarts` (from an uploaded PDF) lets the
    * processor give each chunk its page number. The text may be an upload too long to hold whole.
    */
-  ingest(dto: IngestOptionsDto & { text: string | TextUpload }, options: { idempotencyKey?: string; pageStarts?: number[] } = {}): Promise<Submitted> {
-    return this.status.submit({ ...this.toNewIngestion(dto), idempotencyKey: options.idempotencyKey, pageStarts: options.pageStarts });
+  async ingest(dto: IngestOptionsDto & { text: string | TextUpload }, options: { idempotencyKey?: string; pageStarts?: number[] } = {}): Promise<Submitted> {
+    const ingestion = this.toNewIngestion(dto);
+    await this.intake.assertRoom();
+    return this.status.submit({ ...ingestion, idempotencyKey: options.idempotencyKey, pageStarts: options.pageStarts });
   }
 
   /**
    * Several documents at once: each checked as ingest() checks it, then all stored in one transaction. A batch
    * takes no Idempotency-Key (one key for many ingestions would make replays ambiguous): document ids do that.
    */
-  ingestBatch(dtos: IngestRequestDto[], { idempotencyKey }: { idempotencyKey?: string } = {}): Promise<Submitted[]> {
+  async ingestBatch(dtos: IngestRequestDto[], { idempotencyKey }: { idempotencyKey?: string } = {}): Promise<Submitted[]> {
     if (idempotencyKey !== undefined) {
       throw new AppError(ErrorCode.ValidationFailed, 'Request header Idempotency-Key is invalid', [
         { field: 'Idempotency-Key', messages: ['a batch takes no Idempotency-Key; give each document a document_id instead'] },
       ]);
     }
-    return this.status.submitBatch(dtos.map((dto, i) => this.toNewIngestion(dto, `documents.${i}.`)));
+    const ingestions = dtos.map((dto, i) => this.toNewIngestion(dto, `documents.${i}.`));
+    await this.intake.assertRoom(ingestions.length);
+    return this.status.submitBatch(ingestions);
   }
 
   /** The submission for a request body, with its chunking resolved; `field` prefixes the fields errors name. */

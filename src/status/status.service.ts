@@ -103,6 +103,11 @@ export class StatusService {
     return Promise.all(submitted.map((s) => this.answer(s)));
   }
 
+  /** Requests waiting for a worker (accepted, whether due now or backing off): the queue's length. */
+  countWaiting(): Promise<number> {
+    return this.em.fork().count(IngestionRequest, { status: IngestionStatus.Accepted });
+  }
+
   /** Ingestions of the collection not finished yet (accepted or running): what a search cannot see yet. */
   countUnfinished(collection: string): Promise<number> {
     return this.em.count(IngestionRequest, { collection, status: { $in: [IngestionStatus.Accepted, IngestionStatus.Running] } });

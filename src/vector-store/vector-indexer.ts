@@ -113,6 +113,13 @@ export class VectorIndexer implements OnApplicationBootstrap, OnApplicationShutd
     while (await this.tick());
   }
 
+  /** How many chunks no segment covers yet (the part searches scan exactly); cheap: an index range count. */
+  async tailChunks(): Promise<number> {
+    const through = indexedThrough(await this.catalog.current());
+    const [row] = await this.em.fork().execute<{ n: string | number }[]>(`select count(*) as n from ${this.table} where seq > ?`, [through]);
+    return Number(row.n);
+  }
+
   /** The unindexed tail above `segments` (read now when not given). */
   async tail(em: SqlEntityManager = this.em.fork(), segments?: readonly IndexSegment[]): Promise<TailState & { indexedThrough: number }> {
     const through = indexedThrough(segments ?? (await this.catalog.read(em)));

@@ -26,6 +26,7 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.EmbedderUnavailable:
     case ErrorCode.DatabaseUnavailable:
     case ErrorCode.ExtractionBusy:
+    case ErrorCode.IngestBacklogFull:
     case ErrorCode.NotReady:
       return HttpStatus.SERVICE_UNAVAILABLE;
     case ErrorCode.Unauthorized:
@@ -49,6 +50,7 @@ const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.DatabaseUnavailable]: DATABASE_RETRY_AFTER_SECONDS,
   [ErrorCode.EmbedderUnavailable]: 5,
   [ErrorCode.ExtractionBusy]: EXTRACTION_RETRY_AFTER_SECONDS,
+  [ErrorCode.IngestBacklogFull]: 10,
 };
 
 /** Fastify's own request errors (body parsing, limits) carry a FST_ERR_* code; Nest wraps them in an HttpException. */

@@ -15,6 +15,8 @@ export enum ErrorCode {
   UnreadableFile = 'UNREADABLE_FILE',
   /** Every file extraction slot (FILE_EXTRACT_CONCURRENCY) is taken: retry after Retry-After. */
   ExtractionBusy = 'EXTRACTION_BUSY',
+  /** INGEST_MAX_BACKLOG requests are waiting already: retry after Retry-After. */
+  IngestBacklogFull = 'INGEST_BACKLOG_FULL',
   /** A search's query could not be embedded within EMBEDDING_TIMEOUT_MS. */
   EmbedderUnavailable = 'EMBEDDER_UNAVAILABLE',
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
