@@ -10,9 +10,11 @@ export const STALL_GRACE_MS = 1000;
 /** `set local statement_timeout = <ms>` as `withStatementTimeout` sends it; the client-side bound follows it. */
 const SET_LOCAL_TIMEOUT = /^\s*set\s+local\s+statement_timeout\s*=\s*(\d+)\s*$/i;
 
+export const STALLED_CODE = 'DATABASE_STALLED';
+
 /** PostgreSQL did not answer a statement at all within its bound (a stalled server or network): the connection is dropped. */
 export class DatabaseStalledError extends Error {
-  readonly code = 'DATABASE_STALLED';
+  readonly code = STALLED_CODE;
 
   constructor(waitedMs: number) {
     super(`PostgreSQL did not answer within ${waitedMs} ms; the connection was dropped`);

@@ -79,6 +79,7 @@ if (unavailable) console.warn(`[connection faults] skipping: ${unavailable}`);
   }
 
   function expectUnavailable(answer: Answer): void {
+    if (answer.status !== 503) console.log(JSON.stringify(answer.body), service.log.slice(-4000));
     expect({ status: answer.status, code: answer.body.code }).toEqual({ status: 503, code: 'DATABASE_UNAVAILABLE' });
     expect(answer.headers.get('retry-after')).toBe('5');
   }
@@ -130,10 +131,11 @@ if (unavailable) console.warn(`[connection faults] skipping: ${unavailable}`);
 
   afterAll(async () => {
     postgres?.signalAll('SIGCONT');
-    await service?.stop();
+    // Bounded: a service that cannot shut down is killed, so the private PostgreSQL is always removed.
+    if (service) await Promise.race([service.stop(), sleep(15_000, undefined, { ref: false }).then(() => service.kill9())]);
     await embedder?.stop();
     await postgres?.destroy();
-  });
+  }, 60_000);
 
   it('should survive the termination of each of its connections (the index build and the long text included) and complete everything once', async () => {
     // An open transaction holding a row-exclusive lock on chunk_vectors: CREATE INDEX CONCURRENTLY waits for it,
@@ -189,6 +191,8 @@ if (unavailable) console.warn(`[connection faults] skipping: ${unavailable}`);
     const before = [await ingest(longText(2)), await ingest(shortText(20)), await ingest(shortText(21))];
     // Stopped while the long text's transaction is open.
     await eventually(async () => ((await serviceBackends(`xact_start < now() - interval '200 ms'`)).length > 0 ? true : undefined), 30_000);
+    const linesOf = (text: string) => service.log.split(text).length - 1;
+    const logged = { poller: linesOf('Poller tick failed'), indexer: linesOf('Index check failed') };
     await postgres.stopImmediately();
     try {
       expectUnavailable(await call('POST', '/v1/ingest', { text: shortText(99), chunking: CHUNKING }));
@@ -196,6 +200,9 @@ if (unavailable) console.warn(`[connection faults] skipping: ${unavailable}`);
       expectUnavailable(await call('POST', '/v1/search', { query: 'subject20' }));
       await sleep(3000);
       await expectAlive();
+      // The background loops failed every tick meanwhile (backing off), but each said so once.
+      expect(linesOf('Poller tick failed') - logged.poller).toBe(1);
+      expect(linesOf('Index check failed') - logged.indexer).toBeLessThanOrEqual(1);
     } finally {
       await postgres.resume();
     }

@@ -1,4 +1,4 @@
-import { ConnectionException, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { ConnectionException, DriverException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { DatabaseStalledError } from '../../database/connection-bounds';
 import { isDatabaseUnavailable } from './database-unavailable';
 import { isRetryable, ProcessingError } from './retryable';
@@ -25,6 +25,8 @@ describe(isDatabaseUnavailable.name, () => {
     expect(isDatabaseUnavailable(new Error('Connection terminated due to connection timeout'))).toBe(true);
     expect(isDatabaseUnavailable(new DatabaseStalledError(3000))).toBe(true);
     expect(isDatabaseUnavailable(new Error('wrapped', { cause: new DatabaseStalledError(3000) }))).toBe(true);
+    // As the ORM's exception converter passes it on: its own class, the driver error's properties.
+    expect(isDatabaseUnavailable(new DriverException(new DatabaseStalledError(3000)))).toBe(true);
     expect(isDatabaseUnavailable(new Error('Client was closed and is not queryable'))).toBe(true);
   });
 

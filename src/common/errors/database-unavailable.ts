@@ -1,5 +1,5 @@
 import { ConnectionException } from '@mikro-orm/core';
-import { DatabaseStalledError } from '../../database/connection-bounds';
+import { DatabaseStalledError, STALLED_CODE } from '../../database/connection-bounds';
 
 /** Socket-level failures of the connection to PostgreSQL. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -25,7 +25,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
     if (current instanceof ConnectionException || current instanceof DatabaseStalledError) return true;
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && (NETWORK_CODES.has(code) || SERVER_GONE_STATES.test(code))) return true;
+    // The ORM's DriverException copies the driver error's properties, not its class: DATABASE_STALLED by code.
+    if (typeof code === 'string' && (NETWORK_CODES.has(code) || SERVER_GONE_STATES.test(code) || code === STALLED_CODE)) return true;
     if (CONNECTION_LOST_MESSAGES.test(current.message)) return true;
     const nested = (current as { errors?: unknown }).errors; // AggregateError from a dual-stack connect
     if (Array.isArray(nested) && nested.some((e) => isDatabaseUnavailable(e))) return true;
