@@ -39,6 +39,17 @@ export class AppConfig {
    * each). Every request holds one while it runs: too few, and status reads queue behind ingest commits.
    */
   @Transform(toInt) @IsInt() @Min(2) @Max(1000) DB_POOL_SIZE = 20;
+  /**
+   * Longest wait for a PostgreSQL connection, in milliseconds: for a free one of the pool, or for a new one to be
+   * opened. Beyond it the request answers 503 DATABASE_UNAVAILABLE with Retry-After instead of queueing on.
+   */
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000) DB_ACQUIRE_TIMEOUT_MS = 5000;
+  /**
+   * Longest a statement may run, in milliseconds (PostgreSQL's statement_timeout on every pooled connection; a
+   * server that does not answer at all is given up one second later and its connection dropped), so a stalled
+   * database answers 503 DATABASE_UNAVAILABLE. Index builds and long-text transactions have their own bound.
+   */
+  @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) DB_STATEMENT_TIMEOUT_MS = 15_000;
   /** Folder of the embedded PGlite database (ignored when DATABASE_URL is set). */
   @IsString() DATA_DIR = './data/pglite';
   /** PostgreSQL schema that holds the service's tables. */

@@ -6,8 +6,10 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { CompiledQuery, type DatabaseConnection } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import type { Pool } from 'pg';
 import { migrationsList } from '../../migrations';
 import type { AppConfig } from '../config/app-config';
+import { boundStatements } from './connection-bounds';
 
 /** The one ORM configuration, for the app, the migration scripts and the tests. */
 export function createOrmOptions(config: AppConfig): Partial<Options> {
@@ -30,7 +32,20 @@ export function createOrmOptions(config: AppConfig): Partial<Options> {
     onCreateConnection: (connection: unknown) => applySearchSettings(connection as DatabaseConnection, config),
   };
   if (config.DATABASE_URL) {
-    return { ...common, driver: PostgreSqlDriver, clientUrl: config.DATABASE_URL, pool: { max: config.DB_POOL_SIZE } };
+    return {
+      ...common,
+      driver: PostgreSqlDriver,
+      clientUrl: config.DATABASE_URL,
+      pool: { max: config.DB_POOL_SIZE },
+      // pg's Pool options: bounded waits for a connection (from the pool or a new one) and for every statement, so
+      // a stalled database answers 503 instead of hanging requests. Keepalive notices a peer that vanished.
+      driverOptions: {
+        connectionTimeoutMillis: config.DB_ACQUIRE_TIMEOUT_MS,
+        statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,
+        keepAlive: true,
+        onPoolCreated: (pool: Pool) => boundStatements(pool, config.DB_STATEMENT_TIMEOUT_MS),
+      },
+    };
   }
   return {
     ...common,

@@ -4,6 +4,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Client } from 'pg';
 import { AppConfig } from '../config/app-config';
 import { BootCheckError } from './boot-check.error';
+import { withStatementTimeout } from './connection-bounds';
 import type { SqlEntityManager } from './sql';
 
 /** Any fixed 64-bit number shared by every instance: the advisory lock that serialises boot-time migrations. */
@@ -41,13 +42,15 @@ export class SchemaGuard implements OnModuleInit {
     if (!this.config.DATABASE_URL) return this.check();
     // Several instances may boot at once against one PostgreSQL: the first migrates, the others wait and
     // then find nothing pending. The lock is held on a connection of its own, outside the ORM's pool.
-    const lockClient = new Client({ connectionString: this.config.DATABASE_URL });
-    await lockClient.connect();
+    const lockClient = new Client({ connectionString: this.config.DATABASE_URL, connectionTimeoutMillis: this.config.DB_ACQUIRE_TIMEOUT_MS });
+    // A connection the server ends would otherwise throw from an 'error' event; the statement in flight fails by itself.
+    lockClient.on('error', (error) => this.logger.warn(`Migration lock connection lost: ${error.message}`));
     try {
+      await lockClient.connect();
       await lockClient.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
       await this.check();
     } finally {
-      await lockClient.end();
+      await lockClient.end().catch(() => undefined);
     }
   }
 
@@ -64,7 +67,14 @@ export class SchemaGuard implements OnModuleInit {
       );
     }
     this.logger.log(`Applying ${pending.length} pending migration(s): ${names}`);
-    await migrator.up();
+    if (this.config.usesEmbeddedDatabase) return void (await migrator.up());
+    // Exempt from DB_STATEMENT_TIMEOUT_MS (an API bound): a migration rebuilds whatever it must, however large.
+    // All of them in one transaction, as the migrator does by default (allOrNothing).
+    const em = this.orm.em.fork() as SqlEntityManager;
+    await em.transactional(async (tx) => {
+      await withStatementTimeout(tx, 0, true);
+      await migrator.up({ transaction: tx.getTransactionContext() });
+    });
   }
 
   private async checkPgvectorAvailable(): Promise<void> {

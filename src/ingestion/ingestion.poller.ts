@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '../config/app-config';
 import type { ClaimedRequest } from '../status/ingestion-request.repository';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
+import { FailureStreak } from '../database/failure-streak';
 import { StatusService } from '../status/status.service';
 import { IntakeGate } from './intake-gate';
 import { IngestionProcessor } from './ingestion.processor';
@@ -37,8 +38,10 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
   private currentTick?: Promise<number>;
   private started = false;
   private stopping = false;
-  private consecutiveFailures = 0;
   private pausedUntil = 0;
+  /** Ticks that failed in a row (the database is away): logged once, and backed off. */
+  private readonly tickFailures = new FailureStreak(this.logger, 'Poller tick');
+  private readonly heartbeatFailures = new FailureStreak(this.logger, 'Heartbeat');
 
   constructor(
     private readonly status: StatusService,
@@ -77,10 +80,12 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
   async heartbeat(): Promise<number> {
     if (this.held.size === 0) return 0;
     try {
-      return await RequestContext.create(this.em, () => this.status.heartbeat(this.workerId, [...this.held]));
+      const held = await RequestContext.create(this.em, () => this.status.heartbeat(this.workerId, [...this.held]));
+      this.heartbeatFailures.succeeded();
+      return held;
     } catch (error) {
       // The next beat tries again; the lease is three beats long.
-      this.logger.warn(`Heartbeat failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.heartbeatFailures.failed(error);
       return 0;
     }
   }
@@ -116,6 +121,7 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
     // Beats for as long as this round holds requests (it may outlast a shutdown's grace period).
     const beat = setInterval(() => void this.heartbeat(), this.config.JOB_LEASE_MS / 3);
     try {
+      if (this.tickFailures.count > 0) await this.requeueOrphans();
       const claimLoop = async (): Promise<void> => {
         while (!this.stopping && (await RequestContext.create(this.em, () => this.intake.mayClaim()))) {
           const claimed = await RequestContext.create(this.em, () => this.status.claim(this.workerId, this.config.POLL_BATCH_SIZE));
@@ -126,19 +132,27 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
       const loops = await Promise.allSettled(Array.from({ length: PIPELINE_DEPTH }, claimLoop));
       const failure = loops.find((l): l is PromiseRejectedResult => l.status === 'rejected');
       if (failure) throw failure.reason;
-      this.consecutiveFailures = 0;
+      this.tickFailures.succeeded();
     } catch (error) {
       // Typically the database is unreachable: pause for longer after each failure, then try again.
-      this.consecutiveFailures++;
-      const pauseMs = Math.min(MAX_BACKOFF_MS, this.config.POLL_INTERVAL_MS * 2 ** this.consecutiveFailures);
-      this.pausedUntil = Date.now() + pauseMs;
-      this.logger.error(
-        `Poller tick failed (${this.consecutiveFailures} in a row), next try in ${pauseMs} ms: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      const failures = this.tickFailures.failed(error);
+      this.pausedUntil = Date.now() + Math.min(MAX_BACKOFF_MS, this.config.POLL_INTERVAL_MS * 2 ** failures);
     } finally {
       clearInterval(beat);
     }
     return handled;
+  }
+
+  /**
+   * After a failed tick: what this worker still holds as `running` was claimed by that tick, which ended
+   * without recording an outcome (the database went away mid-way, so even the failure could not be written).
+   * Nothing of this worker is in progress between ticks, so those requests go back to the queue now, rather
+   * than after JOB_LEASE_MS; the attempt stays counted, so a request that keeps breaking its connection
+   * still ends `failed`. Rejects while the database is still away (the tick then fails again).
+   */
+  private async requeueOrphans(): Promise<void> {
+    const requeued = await RequestContext.create(this.em, () => this.status.requeueOrphans(this.workerId));
+    if (requeued > 0) this.logger.warn(`Re-queued ${requeued} request(s) a failed tick left running`);
   }
 
   /** Processes the claimed requests (POLL_CONCURRENCY embedding at a time, stored together); rejects if the database is gone. */

@@ -4,6 +4,8 @@ import type { TextChunk } from '../chunking/chunker';
 import { ChunkerRegistry } from '../chunking/chunker-registry';
 import { TextSource } from '../chunking/text-source';
 import { isRetryable } from '../common/errors/retryable';
+import { AppConfig } from '../config/app-config';
+import { withStatementTimeout } from '../database/connection-bounds';
 import { SqlEntityManager } from '../database/sql';
 import { Embedder } from '../embedding/embedder';
 import { pageMetadata } from '../extraction/page-metadata';
@@ -12,6 +14,14 @@ import { IngestionMetrics } from '../metrics/ingestion.metrics';
 import type { ClaimedRequest } from '../status/ingestion-request.repository';
 import { FailureOutcome, StatusService } from '../status/status.service';
 import { ChunkSet, ChunkToStore, VectorStore } from '../vector-store/vector-store';
+
+/**
+ * The statement bound of background work known to take long, instead of DB_STATEMENT_TIMEOUT_MS (an API bound):
+ * a long text's transaction (its first read detoasts the whole text), and deleting a superseded version's chunks
+ * (133k chunks took 16 s). Still a bound, so a stalled database fails the attempt (it is retried) instead of
+ * holding the worker for ever.
+ */
+const LONG_WORK_STATEMENT_TIMEOUT_MS = 600_000;
 
 /** Texts per embedder call; the embedder batches further (EMBEDDING_BATCH_SIZE) and runs its requests concurrently. */
 const EMBED_BATCH = 256;
@@ -59,6 +69,7 @@ export class IngestionProcessor {
     private readonly em: SqlEntityManager,
     private readonly metrics: IngestionMetrics,
     private readonly longText: LongTextOptions,
+    private readonly config: AppConfig,
   ) {}
 
   /** One request, start to finish. */
@@ -138,6 +149,7 @@ export class IngestionProcessor {
       let chunkCount = 0;
       try {
         const result = await this.em.transactional(async (tx) => {
+          await this.allowLongStatements(tx);
           const source = new TextSource(request.textLength, await this.status.openTextParts(tx, request.id));
           // Whatever an earlier processing of this ingestion stored (a re-embed) goes, in this transaction.
           const empty = toChunkSet({ request, chunks: [] });
@@ -211,8 +223,14 @@ export class IngestionProcessor {
     const seconds = (await this.status.complete(tx, workerId, [{ id: request.id, chunkCount }])).get(request.id);
     if (seconds === undefined) throw new LostClaimError();
     await store?.();
-    for (const older of await this.status.supersedeOlderVersions(tx, request)) await this.vectors.deleteByIngestion(tx, older);
+    const older = await this.status.supersedeOlderVersions(tx, request);
+    if (older.length > 0) await this.allowLongStatements(tx);
+    for (const id of older) await this.vectors.deleteByIngestion(tx, id);
     return { seconds };
+  }
+
+  private allowLongStatements(tx: SqlEntityManager): Promise<void> {
+    return withStatementTimeout(tx, LONG_WORK_STATEMENT_TIMEOUT_MS, !this.config.usesEmbeddedDatabase);
   }
 
   private stored(request: ClaimedRequest, workerId: string, chunkCount: number, result: { superseded: true } | { seconds: number }): ProcessOutcome {

@@ -370,6 +370,16 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
     return rows.length;
   }
 
+  /** running → accepted, due now, for what `workerId` holds; the attempt stays counted (see IngestionPoller.requeueOrphans). */
+  async requeueRunning(workerId: string): Promise<number> {
+    const rows = await this.em.execute(
+      `update ${this.table} set status = 'accepted', locked_at = null, locked_by = null, next_attempt_at = now(), updated_at = now()
+        where status = 'running' and locked_by = ? returning id`,
+      [workerId],
+    );
+    return rows.length;
+  }
+
   async lockCollectionOf(tx: SqlEntityManager, id: string): Promise<string | undefined> {
     const [row] = await tx.execute<{ collection: string }[]>(`select collection from ${this.table} where id = ? for update`, [id]);
     return row?.collection;

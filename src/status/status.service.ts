@@ -246,6 +246,11 @@ export class StatusService {
     return this.requests.releaseRunning(workerId);
   }
 
+  /** Back to the queue, due now, for what `workerId` left running without an outcome (its attempt stays counted). */
+  requeueOrphans(workerId: string): Promise<number> {
+    return this.requests.requeueRunning(workerId);
+  }
+
   /** The collection of an ingestion, locking its row for the rest of `tx`; undefined when there is none. */
   collectionOf(tx: SqlEntityManager, id: string): Promise<string | undefined> {
     return this.requests.lockCollectionOf(tx, id);

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Client } from 'pg';
 import { AppConfig } from '../config/app-config';
+import { FailureStreak } from '../database/failure-streak';
 import { SqlEntityManager, tableName } from '../database/sql';
 import {
   HNSW_INDEX_METHOD,
@@ -42,6 +43,7 @@ const INDEXER_LOCK_KEY = 7_460_146_530;
 @Injectable()
 export class VectorIndexer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(VectorIndexer.name);
+  private readonly failures = new FailureStreak(this.logger, 'Index check');
   private readonly policy: IndexPolicy;
   private running?: Promise<BuildPlan | undefined>;
   private stopped = false;
@@ -77,8 +79,11 @@ export class VectorIndexer implements OnApplicationBootstrap, OnApplicationShutd
     // interval would leave the core that builds idle.
     const check = (): void =>
       void this.tick()
-        .then((built) => built && !this.stopped && setImmediate(check))
-        .catch((e) => this.logger.warn(`Index check failed: ${String(e)}`));
+        .then((built) => {
+          this.failures.succeeded();
+          if (built && !this.stopped) setImmediate(check);
+        })
+        .catch((e: unknown) => this.failures.failed(e));
     this.scheduler.addInterval(INTERVAL_NAME, setInterval(check, every));
   }
 
@@ -93,7 +98,7 @@ export class VectorIndexer implements OnApplicationBootstrap, OnApplicationShutd
     const building = this.buildPid;
     if (building === undefined) return;
     // Bounded: shutdown must not hang on a database that is gone (the server then ends the build itself).
-    const canceller = new Client({ connectionString: this.config.DATABASE_URL, connectionTimeoutMillis: 2000, query_timeout: 2000 });
+    const canceller = this.connection({ connectionTimeoutMillis: 2000, query_timeout: 2000 });
     await canceller
       .connect()
       .then(() => canceller.query('select pg_cancel_backend($1)', [building]))
@@ -147,17 +152,30 @@ export class VectorIndexer implements OnApplicationBootstrap, OnApplicationShutd
     // Most checks find nothing to do: decide that without a connection of its own or the lock.
     if (!(await this.planNext(em)) && (await this.leftovers(em)).length === 0) return undefined;
     if (this.config.usesEmbeddedDatabase) return this.buildNext(em);
-    const client = new Client({ connectionString: this.config.DATABASE_URL });
-    await client.connect();
+    const client = this.connection();
     try {
+      await client.connect();
       this.buildPid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid;
       const [{ locked }] = (await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [INDEXER_LOCK_KEY])).rows;
       if (!locked) return undefined; // another instance is building
       return await this.buildNext(em, client);
     } finally {
       this.buildPid = undefined;
-      await client.end();
+      await client.end().catch(() => undefined);
     }
+  }
+
+  /**
+   * A connection of the indexer's own, outside the pool (the build must not hold a pooled connection for
+   * minutes) and without its statement bound (a build takes as long as it takes; shutdown cancels it). The
+   * server may end it at any time (pg_terminate_backend, a restart): without an 'error' listener, node-postgres
+   * would then throw from an event and take the process down. The statement in flight rejects by itself, so
+   * the check fails, is logged once, and the next one builds again (dropping the half-built index).
+   */
+  private connection(options: { connectionTimeoutMillis?: number; query_timeout?: number } = {}): Client {
+    const client = new Client({ connectionString: this.config.DATABASE_URL, connectionTimeoutMillis: this.config.DB_ACQUIRE_TIMEOUT_MS, ...options });
+    client.on('error', (error) => this.logger.debug(`Indexer connection lost: ${error.message}`));
+    return client;
   }
 
   /** Runs under the indexer lock (or on the embedded database, the only connection). */
@@ -165,7 +183,9 @@ export class VectorIndexer implements OnApplicationBootstrap, OnApplicationShutd
     const run = (sql: string) => (client ? client.query(sql).then(() => undefined) : em.execute(sql).then(() => undefined));
     for (const leftover of await this.leftovers(em)) {
       this.logger.warn(`Dropping leftover vector index ${leftover} (a build that did not finish)`);
-      await run(`drop index if exists ${this.schema}."${leftover}"`);
+      // Concurrently on PostgreSQL: a plain DROP INDEX queues for an exclusive lock on chunk_vectors, and every
+      // insert and search queues behind it for as long as any transaction writing chunks (a long text) is open.
+      await run(`drop index ${client ? 'concurrently ' : ''}if exists ${this.schema}."${leftover}"`);
     }
     const plan = await this.planNext(em);
     if (!plan) return undefined;

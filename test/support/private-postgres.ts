@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -55,6 +55,40 @@ export class PrivatePostgres {
   /** Stops the server the way an outage does: every connection is cut (fast shutdown). */
   async pause(): Promise<void> {
     await this.pg('pg_ctl', ['-D', this.dataDir, '-m', 'fast', '-w', 'stop']);
+  }
+
+  /** Stops the server the way a crash does: no shutdown checkpoint, every backend gone at once (crash recovery at the next start). */
+  async stopImmediately(): Promise<void> {
+    await this.pg('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', 'stop']);
+  }
+
+  /** The postmaster and every process it started (backends, checkpointer, WAL writer, ...). */
+  processIds(): number[] {
+    const postmaster = Number(readFileSync(join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const children = readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((pid) => {
+        try {
+          // Field 4 of /proc/<pid>/stat, after the parenthesised command name (which may hold spaces).
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+        } catch {
+          return false; // ended meanwhile
+        }
+      })
+      .map(Number);
+    return [postmaster, ...children];
+  }
+
+  /** Sends `signal` to the postmaster and all its children (SIGSTOP: a stalled database; SIGCONT: back). */
+  signalAll(signal: NodeJS.Signals): void {
+    for (const pid of this.processIds()) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // a backend that ended meanwhile
+      }
+    }
   }
 
   /** Starts (again) on the same port and data. */
