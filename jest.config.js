@@ -33,5 +33,6 @@ module.exports = {
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
     },
   ],
-  testTimeout: 60_000,
+  // Generous: a bound against hangs, not a speed check; a loaded 2-core machine runs the process tests slowly.
+  testTimeout: 300_000,
 };
