@@ -19,6 +19,24 @@ export function IsStorableText(options?: ValidationOptions): PropertyDecorator {
     });
 }
 
+/** The largest finite float32: pgvector stores `vector` elements as float4, so a larger number would arrive as null. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** Every element a finite number a float32 can hold (pgvector's `vector` element type). */
+export function IsFloat32Array(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isFloat32Array',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: `$property elements must be finite numbers within ±${FLOAT32_MAX} (float32)`, ...options },
+      validator: {
+        validate: (value: unknown) =>
+          !Array.isArray(value) || value.every((x) => typeof x === 'number' && Number.isFinite(x) && Math.abs(x) <= FLOAT32_MAX),
+      },
+    });
+}
+
 export interface JsonLimits {
   /** Size of the value serialised as JSON, in UTF-8 bytes. */
   maxBytes: number;

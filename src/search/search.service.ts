@@ -111,6 +111,9 @@ export class SearchService {
     }
     if (dto.vector && dto.vector.length !== this.embedder.dimension) {
       problems.push({ field: 'vector', messages: [`vector must have ${this.embedder.dimension} numbers (EMBEDDING_DIMENSION), not ${dto.vector.length}`] });
+    } else if (dto.vector && Float32Array.from(dto.vector).every((x) => x === 0)) {
+      // Cosine similarity with a zero vector is undefined (pgvector answers NaN), so it can rank nothing.
+      problems.push({ field: 'vector', messages: ['vector must not be all zeros (as float32): cosine similarity with it is undefined'] });
     }
     if (problems.length > 0) throw new AppError(ErrorCode.ValidationFailed, 'Request body is invalid', problems);
   }

@@ -152,6 +152,8 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
    * until enough rows pass the filters (or hnsw.max_scan_tuples, 20,000 by default, is reached);
    * `relaxed_order` may return them slightly out of order, which the final sort repairs. A very selective
    * filter (a few ingestions) makes the planner pick the ingestion_id index and an exact scan instead.
+   * A zero vector (a chunk or a query text that embeds to nothing) has a NaN cosine distance, which PostgreSQL
+   * sorts above every number and lets pass `>=`: such rows are dropped, never returned with a null score.
    */
   async search(query: VectorQuery): Promise<SearchHit[]> {
     const filters = whereClause(query, 2);
@@ -164,7 +166,7 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
          where ${range} and ${filters.sql} order by embedding <=> $1::vector limit ${topK})`;
     const sql = `with nearest as materialized (${ranges.map(nearestIn).join(' union all ')})
          select *, 1 - distance as score from nearest
-          where ${query.minScore === undefined ? 'true' : `1 - distance >= ${Number(query.minScore)}`}
+          where distance <> 'NaN' ${query.minScore === undefined ? '' : `and 1 - distance >= ${Number(query.minScore)}`}
           order by distance, chunk_id
           limit ${topK}`;
     const params = [pgvector.toSql(Array.from(query.vector)), ...filters.params];

@@ -7,6 +7,7 @@ import { createTestDatabase, describeDatabase, TestDatabase } from '../support/t
 
 const BODY_LIMIT = 4096;
 const KNOWN_ID = '00000000-0000-4000-8000-000000000000';
+const EMBEDDING_DIMENSION = 384; // the default the app below runs with
 
 /** Bodies the API must reject: malformed JSON, wrong types, unknown fields, hostile values, oversized. */
 const badBody = fc.oneof(
@@ -33,17 +34,63 @@ const badBody = fc.oneof(
   fc.integer({ min: 1, max: 2000 }).map((depth) => `{"text":"x","source_metadata":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`),
 );
 
-const searchBody = fc
+/** A string PostgreSQL cannot store: a NUL or an unpaired surrogate somewhere in arbitrary text. */
+const unstorable = fc
+  .tuple(fc.string(), fc.constantFrom('\u0000', '\ud800', '\udfff', '\udbff\u0041'), fc.string())
+  .map(([a, bad, b]) => `${a}${bad}${b}`);
+
+/** Floats at and beyond the ends of float32 (pgvector's element type), zeros and underflows. */
+const extremeFloat = fc.oneof(
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.constantFrom(3.5e38, -3.5e38, 1e39, -1e39, Number.MAX_VALUE, 1e-50, 0, -0, 3.4028235e38, 3.4028236e38),
+);
+
+/** Any mix of fields, mostly rejected for more than one reason. */
+const anySearch = fc
   .record(
     {
-      query: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+      query: fc.oneof(fc.string(), unstorable, fc.integer(), fc.constant(null)),
+      vector: fc.oneof(
+        fc.array(extremeFloat, { maxLength: 8 }),
+        fc.array(extremeFloat, { minLength: EMBEDDING_DIMENSION, maxLength: EMBEDDING_DIMENSION }),
+        fc.constant(new Array(EMBEDDING_DIMENSION).fill(0)),
+      ),
+      mode: fc.constantFrom('vector', 'keyword', 'hybrid', 'other'),
       top_k: fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(null)),
+      collection: fc.oneof(fc.string(), unstorable),
       ingestion_id: fc.oneof(fc.string(), fc.uuid()),
+      ingestion_ids: fc.array(fc.oneof(fc.string(), fc.uuid()), { maxLength: 3 }),
+      metadata: fc.oneof(
+        fc.jsonValue({ maxDepth: 3 }),
+        fc.dictionary(fc.oneof(fc.string(), unstorable), fc.oneof(fc.string(), unstorable, fc.integer())),
+        fc.record({ nested: fc.dictionary(fc.string(), unstorable) }),
+      ),
+      created_after: fc.oneof(fc.string(), fc.date({ noInvalidDate: true }).map((d) => d.toISOString())),
+      min_score: fc.oneof(extremeFloat, fc.string()),
+      ef_search: fc.oneof(fc.integer(), fc.double()),
       other: fc.jsonValue(),
     },
     { requiredKeys: [] },
+  );
+
+/** A valid search with one field made hostile, so that field's own check is the one that must hold. */
+const oneHostileField = fc
+  .tuple(
+    fc.oneof(
+      fc.record({ query: fc.string().map((q) => `${q} kernels`), mode: fc.constantFrom('vector', 'keyword', 'hybrid') }),
+      fc.constant({ vector: Object.assign(new Array<number>(EMBEDDING_DIMENSION).fill(0), { 0: 1 }) }),
+    ),
+    fc.oneof(
+      fc.record({ metadata: fc.oneof(fc.dictionary(fc.oneof(fc.string(), unstorable), fc.oneof(unstorable, fc.integer())), fc.record({ nested: fc.dictionary(fc.string(), unstorable) })) }),
+      fc.record({ query: unstorable }),
+      fc.record({ query: fc.constant(undefined), mode: fc.constant('vector'), vector: fc.array(extremeFloat, { minLength: EMBEDDING_DIMENSION, maxLength: EMBEDDING_DIMENSION }) }),
+      fc.record({ min_score: extremeFloat }),
+      fc.record({ collection: unstorable }),
+    ),
   )
-  .map((b) => JSON.stringify(b));
+  .map(([base, hostile]) => ({ ...base, ...hostile }));
+
+const searchBody = fc.oneof(anySearch, oneHostileField).map((b) => JSON.stringify(b));
 
 const contentType = fc.oneof(
   fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data', 'application/xml', ''),
@@ -86,6 +133,23 @@ describeDatabase('API fuzz (fast-check)', () => {
   afterAll(async () => {
     await app?.close();
     await database?.drop();
+  });
+
+  const zeros = () => new Array<number>(EMBEDDING_DIMENSION).fill(0);
+  const withElement = (value: number) => Object.assign(zeros(), { 0: 1, 1: value });
+  it.each([
+    ['a NUL in a metadata value', { query: 'x', metadata: { team: 'a\u0000b' } }, 'metadata'],
+    ['a NUL in a metadata key', { query: 'x', metadata: { 'te\u0000am': 'a' } }, 'metadata'],
+    ['a lone surrogate in nested metadata', { query: 'x', metadata: { team: { name: 'a\ud800' } } }, 'metadata'],
+    ['a NUL in a keyword query', { query: 'ker\u0000nels', mode: 'keyword' }, 'query'],
+    ['a lone surrogate in a hybrid query', { query: 'ker\udc00nels', mode: 'hybrid' }, 'query'],
+    ['a vector element of 1e39', { vector: withElement(1e39) }, 'vector'],
+    ['a vector element of 3.5e38', { vector: withElement(-3.5e38) }, 'vector'],
+    ['a zero vector', { vector: zeros() }, 'vector'],
+    ['a vector that is zero as float32', { vector: new Array<number>(EMBEDDING_DIMENSION).fill(1e-50) }, 'vector'],
+  ])('should answer 400 VALIDATION_FAILED naming the field for a search with %s', async (_, body, field) => {
+    const response = await app.inject({ method: 'POST', url: '/v1/search', payload: body });
+    expect([response.statusCode, response.json()]).toEqual([400, expect.objectContaining({ code: 'VALIDATION_FAILED', details: [expect.objectContaining({ field })] })]);
   });
 
   it('should never answer 500, always use the one error shape, and write nothing for a rejected request', async () => {

@@ -16,6 +16,8 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { IsBoundedJson, IsFloat32Array, IsStorableText } from '../../common/storable.validators';
+import { SOURCE_METADATA_LIMITS } from '../../ingestion/dto/ingest-request.dto';
 import { COLLECTION_NAME, COLLECTION_NAME_MESSAGE, DEFAULT_COLLECTION } from '../../vector-store/collection';
 
 export const MAX_TOP_K = 100;
@@ -32,6 +34,7 @@ export class SearchRequestDto {
   @IsString()
   @MaxLength(10_000)
   @Matches(/\S/, { message: 'query must contain at least one non-whitespace character' })
+  @IsStorableText()
   query?: string;
 
   @ApiPropertyOptional({
@@ -44,6 +47,7 @@ export class SearchRequestDto {
   @ArrayMinSize(1)
   @ArrayMaxSize(16_000)
   @IsNumber({ allowNaN: false, allowInfinity: false }, { each: true })
+  @IsFloat32Array()
   vector?: number[];
 
   @ApiPropertyOptional({
@@ -91,6 +95,7 @@ export class SearchRequestDto {
   })
   @IsOptional()
   @IsObject()
+  @IsBoundedJson(SOURCE_METADATA_LIMITS)
   metadata?: Record<string, unknown>;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Only chunks stored at or after this time', example: '2026-11-01T00:00:00Z' })
