@@ -6,6 +6,7 @@ import { Migration20261125150000_documents_per_collection } from './Migration202
 import { Migration20261125160000_vector_index_segments } from './Migration20261125160000_vector_index_segments';
 import { Migration20261125170000_embedding_stored_inline } from './Migration20261125170000_embedding_stored_inline';
 import { Migration20261125180000_chunk_rows_inline } from './Migration20261125180000_chunk_rows_inline';
+import { Migration20261202000000_idempotency_per_caller } from './Migration20261202000000_idempotency_per_caller';
 
 /** Every migration, oldest first. `npm run migration:create` appends new ones here. */
 export const migrationsList = [
@@ -17,4 +18,5 @@ export const migrationsList = [
   Migration20261125160000_vector_index_segments,
   Migration20261125170000_embedding_stored_inline,
   Migration20261125180000_chunk_rows_inline,
+  Migration20261202000000_idempotency_per_caller,
 ];

@@ -5,7 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { replyToFrameworkError } from './common/errors/app-error.filter';
 import { registerHttpSecurity } from './auth/http-security';
-import { AppConfig } from './config/app-config';
+import { AppConfig, TrustProxy } from './config/app-config';
 import { echoRequestId, fastifyLoggingOptions, logRequest } from './logging/logger.factory';
 import { HttpMetrics } from './metrics/http.metrics';
 import { createOpenApiDocument } from './openapi/openapi-document';
@@ -14,10 +14,15 @@ import { createOpenApiDocument } from './openapi/openapi-document';
 export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: config.TRUST_PROXY,
+    trustProxy: trustProxyOption(config.TRUST_PROXY),
     frameworkErrors: replyToFrameworkError,
     ...fastifyLoggingOptions(config),
   });
+}
+
+/** A hop count as the function Fastify makes of one (the adapter's option type omits numbers). */
+function trustProxyOption(trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
 }
 
 /** Builds the Fastify-based Nest app (used by main.ts and the end-to-end tests). */

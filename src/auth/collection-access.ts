@@ -11,7 +11,8 @@ export class CollectionAccess {
   static readonly unrestricted = new CollectionAccess(null, null);
 
   constructor(
-    private readonly keyId: string | null,
+    /** The API key's id (`key:` and 8 hex digits), null without API keys. */
+    readonly keyId: string | null,
     private readonly collections: ReadonlySet<string> | null,
   ) {}
 
@@ -19,10 +20,24 @@ export class CollectionAccess {
     return this.collections === null || this.collections.has(collection);
   }
 
+  /** The FORBIDDEN (403) error for a collection the caller may not use; undefined for one it may. */
+  refusal(collection: string): AppError | undefined {
+    if (this.canUse(collection)) return undefined;
+    return new AppError(ErrorCode.Forbidden, `API key ${this.keyId} has no rights to collection "${collection}"`, { collection });
+  }
+
   /** Throws FORBIDDEN (403) unless the caller may use `collection`. */
   assertCanUse(collection: string): void {
-    if (this.canUse(collection)) return;
-    throw new AppError(ErrorCode.Forbidden, `API key ${this.keyId} has no rights to collection "${collection}"`, { collection });
+    const refusal = this.refusal(collection);
+    if (refusal) throw refusal;
+  }
+
+  /**
+   * Throws INGESTION_NOT_FOUND (404), exactly as for an unknown id, unless the caller may use the collection
+   * of the ingestion it named by id: a 403 would tell it that the id exists.
+   */
+  assertCanSee(ingestion: { id: string; collection: string }): void {
+    if (!this.canUse(ingestion.collection)) throw AppError.notFound(ingestion.id);
   }
 }
 

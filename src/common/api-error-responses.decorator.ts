@@ -5,8 +5,8 @@ import { ErrorResponseDto } from './errors/error-response.dto';
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid id, body or JSON (VALIDATION_FAILED, INVALID_ID, INVALID_JSON)',
   401: 'API keys are configured and the request has no valid `Authorization: Bearer <key>` (UNAUTHORIZED)',
-  403: 'The API key is limited to other collections (FORBIDDEN); nothing is read or written',
-  404: 'No ingestion with that id (INGESTION_NOT_FOUND)',
+  403: 'The API key is limited to other collections, or a page of another origin writes (FORBIDDEN); nothing is read or written',
+  404: 'No ingestion with that id, or none the API key may see (INGESTION_NOT_FOUND)',
   413: 'Body larger than BODY_LIMIT_BYTES (PAYLOAD_TOO_LARGE)',
   409: 'Idempotency-Key already used with a different body (IDEMPOTENCY_KEY_REUSED)',
   415: 'Body is not application/json (UNSUPPORTED_MEDIA_TYPE)',

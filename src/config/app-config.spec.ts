@@ -89,6 +89,22 @@ describe(loadConfig.name, () => {
     expect(problems.join('\n')).not.toMatch(/good-key|short|hunter2/);
   });
 
+  it.each<[string, unknown]>([
+    ['false', false],
+    ['0', false],
+    ['true', true],
+    ['1', 1],
+    ['2', 2],
+    ['10.0.0.0/8, 127.0.0.1,::1/128', ['10.0.0.0/8', '127.0.0.1', '::1/128']],
+    ['loopback,fd00::/8', ['loopback', 'fd00::/8']],
+  ])('should read TRUST_PROXY=%s as Fastify takes it', (TRUST_PROXY, expected) => {
+    expect(loadConfig({ TRUST_PROXY }).TRUST_PROXY).toEqual(expected);
+  });
+
+  it.each(['11', 'yes', '10.0.0.0/33', '300.1.1.1', 'proxy.internal', '10.0.0.1,', '10.0.0.0/8/1'])('should reject TRUST_PROXY=%s', (TRUST_PROXY) => {
+    expect(() => loadConfig({ TRUST_PROXY })).toThrow(/TRUST_PROXY=.*must be false, a hop count/);
+  });
+
   it.each([
     ['an empty collection list', 'good-key-0123456789:'],
     ['an empty collection name', 'good-key-0123456789:support||faq'],

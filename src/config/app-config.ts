@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy, validateSync } from 'class-validator';
+import { isIP } from 'node:net';
 import { COLLECTION_NAME } from '../vector-store/collection';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
@@ -10,6 +11,42 @@ const toBool = ({ value }: { value: unknown }) => {
   if (value === false || value === 'false' || value === '0') return false;
   return value; // left as is so @IsBoolean names the variable
 };
+
+/** The proxies to believe, as Fastify's `trustProxy` takes them: all or none, a hop count, or their addresses. */
+export type TrustProxy = boolean | number | string[];
+
+/** proxy-addr's names for address ranges, besides addresses and CIDRs. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+const toTrustProxy = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string' || value === '') return value === '' ? undefined : value;
+  if (value === 'true' || value === 'false' || value === '0') return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((entry) => entry.trim());
+};
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+function IsTrustProxy(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isTrustProxy',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'boolean' ||
+        (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 10) ||
+        (Array.isArray(value) && value.length > 0 && value.every((entry) => typeof entry === 'string' && isProxyAddress(entry))),
+      defaultMessage: () =>
+        'TRUST_PROXY must be false, a hop count from 1 to 10, a comma-separated list of proxy IP addresses or CIDR ranges ' +
+        '(or loopback, linklocal, uniquelocal), or true',
+    },
+  });
+}
 
 /** One API key and the collections it may use (null: all of them). */
 export interface ApiKeyGrant {
@@ -172,8 +209,13 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_MAX = 6000;
   /** Length of the rate-limit window in milliseconds. */
   @Transform(toInt) @IsInt() @Min(1000) @Max(86_400_000) RATE_LIMIT_WINDOW_MS = 60_000;
-  /** Take the client address from X-Forwarded-For (set true behind a reverse proxy or load balancer). */
-  @Transform(toBool) @IsBoolean() TRUST_PROXY = false;
+  /**
+   * Which X-Forwarded-For entries to believe for the client address (the rate limit's bucket without an API
+   * key). `false`: none. A hop count (`1` behind one load balancer: the address that load balancer saw), or the
+   * proxies' addresses/CIDRs (`10.0.0.0/8,127.0.0.1`): entries a client wrote itself are never believed. `true`
+   * believes the left-most entry, which any client can set: only behind a proxy that replaces the header.
+   */
+  @Transform(toTrustProxy) @IsTrustProxy() TRUST_PROXY: TrustProxy = false;
   /** Comma-separated origins allowed to call the API from a browser, or `*`. Unset: no CORS headers (same origin only). */
   @IsOptional()
   @Matches(/^(\*|https?:\/\/[^,\s]+(\s*,\s*https?:\/\/[^,\s]+)*)$/, {

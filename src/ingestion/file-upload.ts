@@ -1,5 +1,7 @@
 import type { IncomingMultipartFile, MultipartOptions, UploadedMultipartFile } from '@nestjs/platform-fastify/multipart';
 import { diskStorage } from '@nestjs/platform-fastify/multipart';
+import type { FastifyRequest } from 'fastify';
+import { accessOf } from '../auth/collection-access';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { detectFileKind, SUPPORTED_EXTENSIONS } from '../extraction/file-kind';
 
@@ -11,14 +13,19 @@ export type StoredUpload = UploadedMultipartFile & { path: string };
 
 /**
  * Upload options: the file streams to a temporary file (deleted once its text is read), one file per
- * request, at most `maxBytes`. An unsupported type is refused from its name and declared type before a
- * byte of it is stored (415).
+ * request, at most `maxBytes`. Refused before a byte of the file is stored: a `collection` field sent before
+ * the file that the caller may not use (403; one sent after it is checked once the file is stored), and an
+ * unsupported type, from its name and declared type (415).
  */
 export function fileUploadOptions(maxBytes: number): MultipartOptions {
   return {
     storage: diskStorage(),
     limits: { fileSize: maxBytes, files: 1, fields: 20 },
-    fileFilter: (_request: unknown, file: IncomingMultipartFile, accept: (error: Error | null, accepted: boolean) => void) => {
+    fileFilter: (request: FastifyRequest, file: IncomingMultipartFile, accept: (error: Error | null, accepted: boolean) => void) => {
+      // The parser fills the body with the fields that came before the file.
+      const { collection } = (request.body ?? {}) as { collection?: unknown };
+      const refusal = typeof collection === 'string' ? accessOf(request).refusal(collection) : undefined;
+      if (refusal) return accept(refusal, false);
       if (detectFileKind(file.originalname, file.mimetype)) return accept(null, true);
       accept(
         new AppError(

@@ -26,7 +26,8 @@ export class IngestionController {
     schema: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH, pattern: '^[\\x21-\\x7e]+$' },
     description:
       `Up to ${MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters. Sending the same key with the same body again returns the ` +
-      'same ingestion (200, outcome "replayed"); the same key with a different body is a 409.',
+      'same ingestion (200, outcome "replayed"); the same key with a different body is a 409. A key is scoped to the API key ' +
+      'that sends it and to the collection: other callers cannot see or take it.',
   })
   @ApiResponse({ status: 202, type: IngestAcceptedResponseDto, description: 'Stored durably (outcome "created"); poll status_url' })
   @ApiResponse({ status: 200, type: IngestAcceptedResponseDto, description: 'An existing ingestion (outcome "replayed" or "unchanged")' })
@@ -38,7 +39,7 @@ export class IngestionController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<IngestAcceptedResponseDto> {
     access.assertCanUse(body.collection ?? DEFAULT_COLLECTION);
-    const { request, outcome } = await this.ingestion.ingest(body, { idempotencyKey });
+    const { request, outcome } = await this.ingestion.ingest(body, { idempotencyKey, caller: access.keyId ?? '' });
     if (outcome !== 'created') void reply.status(HttpStatus.OK);
     return toIngestAcceptedResponse(request, outcome);
   }
@@ -69,10 +70,10 @@ export class IngestionController {
   @ApiOperation({ operationId: 'getIngestion', summary: 'An ingestion request: options, status, counts and timestamps (not the text)' })
   @ApiParam({ name: 'id', format: 'uuid', example: EXAMPLE_ID })
   @ApiResponse({ status: 200, type: IngestionResponseDto })
-  @ApiErrorResponses(400, 403, 404)
+  @ApiErrorResponses(400, 404)
   async get(@Param('id', UuidParamPipe) id: string, @Access() access: CollectionAccess): Promise<IngestionResponseDto> {
     const request = await this.ingestion.get(id);
-    access.assertCanUse(request.collection);
+    access.assertCanSee(request);
     return toIngestionResponse(request);
   }
 

@@ -24,13 +24,13 @@ export class IngestionService {
 
   /**
    * Stores the request as `accepted` and returns at once; the poller does the work. A repeated Idempotency-Key
-   * or unchanged document returns the existing ingestion instead. `pageStarts` (from an uploaded PDF) lets the
+   * (of the same caller, in the same collection) or unchanged document returns the existing ingestion instead. `pageStarts` (from an uploaded PDF) lets the
    * processor give each chunk its page number. The text may be an upload too long to hold whole.
    */
-  async ingest(dto: IngestOptionsDto & { text: string | TextUpload }, options: { idempotencyKey?: string; pageStarts?: number[] } = {}): Promise<Submitted> {
+  async ingest(dto: IngestOptionsDto & { text: string | TextUpload }, options: Pick<NewIngestion, 'idempotencyKey' | 'caller' | 'pageStarts'> = {}): Promise<Submitted> {
     const ingestion = this.toNewIngestion(dto);
     await this.intake.assertRoom();
-    return this.status.submit({ ...ingestion, idempotencyKey: options.idempotencyKey, pageStarts: options.pageStarts });
+    return this.status.submit({ ...ingestion, ...options });
   }
 
   /**
@@ -71,12 +71,12 @@ export class IngestionService {
 
   /**
    * Removes the request and its vectors in one transaction. Deleting what is already gone is not an error;
-   * deleting another collection's ingestion is FORBIDDEN, deleting nothing.
+   * another collection's ingestion is answered as if it were gone (deleting nothing: its existence stays hidden).
    */
   delete(id: string, access: CollectionAccess): Promise<DeleteResponseDto> {
     return this.em.transactional(async (tx) => {
       const collection = await this.status.collectionOf(tx, id);
-      if (collection !== undefined) access.assertCanUse(collection);
+      if (collection !== undefined && !access.canUse(collection)) return { id, deleted: false, chunks_deleted: 0 };
       const chunksDeleted = await this.vectors.deleteByIngestion(tx, id);
       const deleted = await this.status.remove(tx, id);
       return { id, deleted, chunks_deleted: chunksDeleted };

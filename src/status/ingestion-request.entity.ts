@@ -32,6 +32,8 @@ export const IngestionRequestSchema = defineEntity({
     startedAt: p.datetime().nullable(),
     completedAt: p.datetime().nullable(),
     idempotencyKey: p.text().nullable(),
+    /** Who used the Idempotency-Key (an API key's id; '' without API keys): keys are scoped to it and the collection. */
+    idempotencyCaller: p.text().nullable(),
     requestHash: p.text().nullable(),
     documentId: p.text().nullable(),
     documentVersion: p.integer().nullable(),

@@ -64,10 +64,18 @@ export interface NewRequestRow {
   pageStarts: number[] | null;
   maxAttempts: number;
   idempotencyKey: string | null;
+  idempotencyCaller: string | null;
   requestHash: string | null;
   documentId: string | null;
   documentVersion: number | null;
   contentHash: string | null;
+}
+
+/** An Idempotency-Key as it is unique: per caller (API key id, '' without keys) and collection. */
+export interface IdempotencyScope {
+  key: string;
+  caller: string;
+  collection: string;
 }
 
 /** Just enough of an existing row to decide whether a submission repeats it. */
@@ -158,11 +166,11 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
     const [inserted] = await executeBound<{ created_at: Date | string }>(
       tx,
       `insert into ${this.table} (id, status, text, text_length, source_metadata, collection, chunking, page_starts, attempts,
-              max_attempts, next_attempt_at, created_at, updated_at, idempotency_key, request_hash, document_id, document_version,
-              content_hash)
+              max_attempts, next_attempt_at, created_at, updated_at, idempotency_key, idempotency_caller, request_hash, document_id,
+              document_version, content_hash)
        values ($1, 'accepted', ${upload === undefined ? '$2' : `convert_from(lo_get($2::oid), 'UTF8')`}, $3, $4::jsonb, $5, $6::jsonb,
-               $7::jsonb, 0, $8, now(), now(), now(), $9, $10, $11, $12, $13)
-       on conflict (idempotency_key) do nothing
+               $7::jsonb, 0, $8, now(), now(), now(), $9, $10, $11, $12, $13, $14)
+       on conflict (idempotency_key, idempotency_caller, collection) do nothing
        returning created_at`,
       [
         row.id,
@@ -174,6 +182,7 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
         row.pageStarts ? JSON.stringify(row.pageStarts) : null,
         row.maxAttempts,
         row.idempotencyKey,
+        row.idempotencyCaller,
         row.requestHash,
         row.documentId,
         row.documentVersion,
@@ -243,10 +252,12 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
     };
   }
 
-  async findByIdempotencyKey(tx: SqlEntityManager, key: string): Promise<ExistingRequest | undefined> {
+  /** The request made earlier with this Idempotency-Key by this caller in this collection. */
+  async findByIdempotencyKey(tx: SqlEntityManager, { key, caller, collection }: IdempotencyScope): Promise<ExistingRequest | undefined> {
     const [row] = await tx.execute<ExistingRequest[]>(
-      `select id, status, request_hash, content_hash from ${this.table} where idempotency_key = ?`,
-      [key],
+      `select id, status, request_hash, content_hash from ${this.table}
+        where idempotency_key = ? and idempotency_caller = ? and collection = ?`,
+      [key, caller, collection],
     );
     return row;
   }

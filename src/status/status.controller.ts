@@ -16,10 +16,10 @@ export class StatusController {
   @ApiOperation({ operationId: 'getStatus', summary: 'Processing status of an ingestion: status, attempts, last error, chunk count, timestamps' })
   @ApiParam({ name: 'id', format: 'uuid', example: EXAMPLE_ID })
   @ApiResponse({ status: 200, type: StatusResponseDto })
-  @ApiErrorResponses(400, 403, 404)
+  @ApiErrorResponses(400, 404)
   async get(@Param('id', UuidParamPipe) id: string, @Access() access: CollectionAccess): Promise<StatusResponseDto> {
     const request = await this.status.get(id);
-    access.assertCanUse(request.collection);
+    access.assertCanSee(request);
     return toStatusResponse(request);
   }
 }

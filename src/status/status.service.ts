@@ -6,7 +6,7 @@ import { AppError, ErrorCode } from '../common/errors/app-error';
 import { SqlEntityManager } from '../database/sql';
 import { IngestionRequest } from './ingestion-request.entity';
 import type { TextUpload } from '../common/text-upload';
-import { ClaimedRequest, Completion, ExistingRequest, IngestionRequestRepository, NewRequestRow } from './ingestion-request.repository';
+import { ClaimedRequest, Completion, ExistingRequest, IdempotencyScope, IngestionRequestRepository, NewRequestRow } from './ingestion-request.repository';
 import { IngestionStatus } from './ingestion-status';
 import { DEFAULT_COLLECTION } from '../vector-store/collection';
 
@@ -21,8 +21,10 @@ export interface NewIngestion {
   collection?: string;
   /** The client's own id for the document: a new submission is a new version of it. */
   documentId?: string;
-  /** The client's Idempotency-Key: the same key and body always give the same ingestion. */
+  /** The client's Idempotency-Key: the same key and body from the same caller give the same ingestion. */
   idempotencyKey?: string;
+  /** Who submits (the API key's id; '' or absent without API keys): an Idempotency-Key is scoped to it. */
+  caller?: string;
 }
 
 /**
@@ -42,6 +44,7 @@ interface Submission {
   contentHash: string;
   requestHash: string;
   document?: { collection: string; id: string };
+  idempotency?: IdempotencyScope;
   row(documentVersion: number | null): NewRequestRow;
 }
 
@@ -124,6 +127,7 @@ export class StatusService {
       contentHash,
       requestHash,
       document: input.documentId ? { collection, id: input.documentId } : undefined,
+      idempotency: input.idempotencyKey ? { key: input.idempotencyKey, caller: input.caller ?? '', collection } : undefined,
       row: (documentVersion) => ({
         id: randomUUID(),
         text: input.text,
@@ -133,6 +137,7 @@ export class StatusService {
         pageStarts: input.pageStarts ?? null,
         maxAttempts: this.config.MAX_ATTEMPTS,
         idempotencyKey: input.idempotencyKey ?? null,
+        idempotencyCaller: input.idempotencyKey ? (input.caller ?? '') : null,
         requestHash: input.idempotencyKey ? requestHash : null,
         documentId: input.documentId ?? null,
         documentVersion,
@@ -143,9 +148,9 @@ export class StatusService {
 
   /** One submission in `tx`: a replay, an unchanged document, or a new row (the next version of its document). */
   private async submitIn(tx: SqlEntityManager, submission: Submission, { locked = false } = {}): Promise<Submitted | { id: string; outcome: SubmitOutcome }> {
-    const { input, document, contentHash, requestHash } = submission;
+    const { input, document, contentHash, requestHash, idempotency } = submission;
     if (document && !locked) await this.requests.lockDocument(tx, document);
-    const replay = input.idempotencyKey && (await this.requests.findByIdempotencyKey(tx, input.idempotencyKey));
+    const replay = idempotency && (await this.requests.findByIdempotencyKey(tx, idempotency));
     if (replay) return replayOf(replay, requestHash);
     let documentVersion: number | null = null;
     if (document) {
@@ -157,7 +162,7 @@ export class StatusService {
     const createdAt = await this.requests.insertAccepted(tx, row);
     if (createdAt) return { request: this.asAccepted(row, createdAt), outcome: 'created' };
     // A concurrent request with the same key committed first; its row is visible to this next statement.
-    const winner = await this.requests.findByIdempotencyKey(tx, input.idempotencyKey!);
+    const winner = await this.requests.findByIdempotencyKey(tx, idempotency!);
     return replayOf(winner!, requestHash);
   }
 

@@ -197,15 +197,72 @@ describeDatabase('operations: writes from other origins', () => {
   });
 });
 
+describeDatabase('operations: the client address behind proxies (TRUST_PROXY)', () => {
+  let database: TestDatabase;
+
+  beforeAll(() => {
+    database = createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  /**
+   * Ten requests from a load balancer at 127.0.0.1, each claiming another address in a client-written
+   * X-Forwarded-For entry before the one the load balancer appended (198.51.100.7, the real client).
+   */
+  async function passedOfTenSpoofed(TRUST_PROXY: string): Promise<number> {
+    const app = await createApp(database.config({ TRUST_PROXY, RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '60000' }));
+    try {
+      let passed = 0;
+      for (let n = 1; n <= 10; n++) {
+        const response = await app.inject({
+          method: 'GET',
+          url: '/v1/status/00000000-0000-4000-8000-000000000000',
+          remoteAddress: '127.0.0.1',
+          headers: { 'x-forwarded-for': `203.0.113.${n}, 198.51.100.7` },
+        });
+        if (response.statusCode !== 429) passed++;
+      }
+      return passed;
+    } finally {
+      await app.close();
+    }
+  }
+
+  it.each([
+    ['1', 'one hop: the address the load balancer saw'],
+    ['127.0.0.1', 'the load balancer by address'],
+    ['10.0.0.0/8,loopback', 'the load balancer by range'],
+    ['false', 'no proxy: every request counts as the load balancer'],
+  ])('should hold the limit against spoofed X-Forwarded-For entries with TRUST_PROXY=%s (%s)', async (setting) => {
+    expect(await passedOfTenSpoofed(setting)).toBe(3);
+  });
+
+  it('should, with TRUST_PROXY=true, believe the left-most entry, which the client wrote (why true is not the setting behind a load balancer)', async () => {
+    expect(await passedOfTenSpoofed('true')).toBe(10);
+  });
+});
+
 describeDatabase('operations: API keys limited to collections', () => {
   const SUPPORT_KEY = 'support-only-key-0123456789';
+  const UPLOAD_LIMIT = 64 * 1024;
   let database: TestDatabase;
   let app: NestFastifyApplication;
   let db: DbQueries;
 
   beforeAll(async () => {
     database = createTestDatabase();
-    app = await createApp(database.config({ API_KEYS: `${KEY_ONE},${SUPPORT_KEY}:support|faq`, RATE_LIMIT_MAX: '0', POLLER_ENABLED: 'true', POLL_INTERVAL_MS: '50' }));
+    app = await createApp(
+      database.config({
+        API_KEYS: `${KEY_ONE},${SUPPORT_KEY}:support|faq`,
+        RATE_LIMIT_MAX: '0',
+        POLLER_ENABLED: 'true',
+        POLL_INTERVAL_MS: '50',
+        FILE_UPLOAD_LIMIT_BYTES: String(UPLOAD_LIMIT),
+      }),
+    );
     db = new DbQueries(app);
   });
 
@@ -217,7 +274,7 @@ describeDatabase('operations: API keys limited to collections', () => {
   const as = (key: string, method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown) => request(app, method, url, body, bearer(key));
   const completed = (id: string) => eventually(async () => ((await as(KEY_ONE, 'GET', `/v1/status/${id}`)).body.status === 'completed' ? id : undefined));
 
-  it('should let a key use its own collections and answer 403, changing nothing, on any other', async () => {
+  it('should let a key use its own collections, answer 403 on any other and 404 for another collection\'s id, changing nothing', async () => {
     const own = await as(SUPPORT_KEY, 'POST', '/v1/ingest', { text: 'Reset a password from the account page.', collection: 'support' });
     expect(own.status).toBe(202);
     const other = (await as(KEY_ONE, 'POST', '/v1/ingest', { text: 'Quarterly revenue grew by four percent.' })).body.id;
@@ -230,9 +287,6 @@ describeDatabase('operations: API keys limited to collections', () => {
       await as(SUPPORT_KEY, 'POST', '/v1/ingest', { text: 'Not for this key.', collection: 'finance' }),
       await as(SUPPORT_KEY, 'POST', '/v1/search', { query: 'revenue' }),
       await as(SUPPORT_KEY, 'POST', '/v1/search', { query: 'revenue', collection: 'finance', mode: 'keyword' }),
-      await as(SUPPORT_KEY, 'GET', `/v1/status/${other}`),
-      await as(SUPPORT_KEY, 'GET', `/v1/ingest/${other}`),
-      await as(SUPPORT_KEY, 'DELETE', `/v1/ingest/${other}`),
       await as(SUPPORT_KEY, 'DELETE', '/v1/collections/default'),
     ];
     const form = multipartForm({ name: 'notes.txt', content: 'Not for this key either.', contentType: 'text/plain' }, { collection: 'finance' });
@@ -243,6 +297,16 @@ describeDatabase('operations: API keys limited to collections', () => {
     }
     expect({ requests: await db.count('ingestion_requests'), chunks: await db.count('chunk_vectors') }).toEqual(before);
 
+    // Named by id, another collection's ingestion is answered exactly as an unknown id: its existence stays hidden.
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    for (const [method, path] of [['GET', '/v1/status/'], ['GET', '/v1/ingest/'], ['DELETE', '/v1/ingest/']] as const) {
+      const foreign = await as(SUPPORT_KEY, method, path + other);
+      const absent = await as(SUPPORT_KEY, method, path + unknown);
+      expect([path, foreign.status, JSON.stringify(foreign.body).replaceAll(other, unknown)]).toEqual([path, absent.status, JSON.stringify(absent.body)]);
+      expect([path, foreign.status]).toEqual([path, method === 'GET' ? 404 : 200]);
+    }
+    expect({ requests: await db.count('ingestion_requests'), chunks: await db.count('chunk_vectors') }).toEqual(before);
+
     // Its own collections work for every route; a key without a list reaches every collection.
     expect((await as(SUPPORT_KEY, 'GET', `/v1/status/${own.body.id}`)).body.status).toBe('completed');
     const hits = (await as(SUPPORT_KEY, 'POST', '/v1/search', { query: 'password account', collection: 'support' })).body.results;
@@ -250,5 +314,46 @@ describeDatabase('operations: API keys limited to collections', () => {
     expect(await as(SUPPORT_KEY, 'DELETE', '/v1/collections/faq')).toMatchObject({ status: 200 });
     expect(await as(SUPPORT_KEY, 'DELETE', `/v1/ingest/${own.body.id}`)).toMatchObject({ status: 200, body: { deleted: true } });
     expect(await as(KEY_ONE, 'DELETE', `/v1/ingest/${other}`)).toMatchObject({ status: 200, body: { deleted: true } });
+  });
+
+  it('should refuse an upload whose collection field, sent before the file, the key may not use, before storing the file', async () => {
+    const upload = (collection: string) => {
+      // Over FILE_UPLOAD_LIMIT_BYTES: storing it would end in 413, so a 403 shows the file was never read.
+      const form = multipartForm({ name: 'big.txt', content: 'x'.repeat(UPLOAD_LIMIT + 1024), contentType: 'text/plain' }, { collection });
+      return app.inject({ method: 'POST', url: '/v1/ingest/file', payload: form.payload, headers: { ...form.headers, ...bearer(SUPPORT_KEY) } });
+    };
+    const forbidden = await upload('finance');
+    expect({ status: forbidden.statusCode, code: forbidden.json().code }).toEqual({ status: 403, code: 'FORBIDDEN' });
+    const allowed = await upload('support');
+    expect({ status: allowed.statusCode, code: allowed.json().code }).toEqual({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+  });
+
+  it('should scope an Idempotency-Key to the API key and the collection: no other caller can see or take it', async () => {
+    const keyed = (key: string, idempotencyKey: string, body: object) =>
+      request(app, 'POST', '/v1/ingest', body, { ...bearer(key), 'idempotency-key': idempotencyKey });
+    const mine = await keyed(SUPPORT_KEY, 'order-7', { text: 'Refunds take five days.', collection: 'support' });
+    expect(mine).toMatchObject({ status: 202, body: { outcome: 'created' } });
+
+    // Another key, the same Idempotency-Key and collection, another body: its own new ingestion, not a 409 naming mine.
+    const theirs = await keyed(KEY_ONE, 'order-7', { text: 'Invoices are due monthly.', collection: 'support' });
+    expect(theirs).toMatchObject({ status: 202, body: { outcome: 'created' } });
+    expect(JSON.stringify(theirs.body)).not.toContain(mine.body.id);
+    // The same key in another collection of mine is another ingestion too.
+    expect(await keyed(SUPPORT_KEY, 'order-7', { text: 'Refunds take five days.', collection: 'faq' })).toMatchObject({ status: 202 });
+
+    // Within its scope the key works as before: a replay, and a 409 for another body.
+    expect(await keyed(SUPPORT_KEY, 'order-7', { text: 'Refunds take five days.', collection: 'support' })).toMatchObject({
+      status: 200,
+      body: { id: mine.body.id, outcome: 'replayed' },
+    });
+    expect(await keyed(SUPPORT_KEY, 'order-7', { text: 'Refunds take a week.', collection: 'support' })).toMatchObject({
+      status: 409,
+      body: { code: 'IDEMPOTENCY_KEY_REUSED', details: { ingestion_id: mine.body.id } },
+    });
+    expect(await keyed(KEY_ONE, 'order-7', { text: 'Invoices are due monthly.', collection: 'support' })).toMatchObject({
+      status: 200,
+      body: { id: theirs.body.id, outcome: 'replayed' },
+    });
+    expect(await db.count('ingestion_requests', 'idempotency_key = ?', ['order-7'])).toBe(3);
   });
 });
