@@ -127,7 +127,7 @@ export class AppConfig {
 
   /**
    * HNSW candidate list size for vector search (pgvector's hnsw.ef_search); higher finds more, slower. A request
-   * may override it. 300: recall@10 ≥ 0.95 on the bench's 100k-chunk topical corpus (README, Benchmarks).
+   * may override it. 300: recall@10 ≥ 0.95 on the bench's 100k-chunk topical corpus (docs/operations.md, HNSW).
    */
   @Transform(toInt) @IsInt() @Min(10) @Max(1000) SEARCH_EF_SEARCH = 300;
 

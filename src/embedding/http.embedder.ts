@@ -112,7 +112,7 @@ export abstract class HttpEmbedder extends Embedder {
         throw new EmbedderError(
           `${this.name}: the model returned vectors of dimension ${Array.isArray(vector) ? vector.length : 'unknown'}, but ` +
             `EMBEDDING_DIMENSION and the vector column are ${this.dimension}; use a model of that size or change the column ` +
-            `(README: "Changing the embedding model")`,
+            `(docs/operations.md: "Change the embedding model")`,
           false,
         );
       }

@@ -75,7 +75,7 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
         `The vector column ${this.table}.embedding has dimension ${row?.dimension}, but the embedder "${this.embedder.name}" ` +
           `produces ${this.embedder.dimension} (EMBEDDING_DIMENSION). Either use a model with ${row?.dimension} dimensions and set ` +
           `EMBEDDING_DIMENSION=${row?.dimension}, or add a migration that changes the column to vector(${this.embedder.dimension}) ` +
-          `and then run \`npm run reembed\` to re-embed the stored chunks (README: "Changing the embedding model").`,
+          `and then run \`npm run reembed\` to re-embed the stored chunks (docs/operations.md: "Change the embedding model").`,
       );
     }
     if (!this.config.usesEmbeddedDatabase) {
