@@ -14,10 +14,13 @@ export class CollectionsService {
 
   /**
    * Deletes a collection's requests and chunks in one transaction; other collections are untouched.
-   * A request being processed meanwhile loses its claim and its result is discarded. Idempotent.
+   * Work in progress on the collection is stopped first and stores nothing; its rows are locked before the
+   * chunks are counted, so the count includes what a worker committed meanwhile. Idempotent.
    */
-  delete(collection: string): Promise<DeleteCollectionResponseDto> {
+  async delete(collection: string): Promise<DeleteCollectionResponseDto> {
+    await this.status.stopWorkOn({ collection }, () => true);
     return this.em.transactional(async (tx) => {
+      await this.status.lockCollection(tx, collection);
       const chunksDeleted = await this.vectors.deleteByCollection(tx, collection);
       const ingestionsDeleted = await this.status.removeCollection(tx, collection);
       return { collection, ingestions_deleted: ingestionsDeleted, chunks_deleted: chunksDeleted };

@@ -48,6 +48,9 @@ function IsTrustProxy(): PropertyDecorator {
   });
 }
 
+/** What shutdown may take beyond SHUTDOWN_GRACE_MS (abandoned work unwinding, closing): then the process exits anyway. */
+export const SHUTDOWN_DEADLINE_EXTRA_MS = 5000;
+
 /** One API key and the collections it may use (null: all of them). */
 export interface ApiKeyGrant {
   key: string;
@@ -164,7 +167,10 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(100) MAX_ATTEMPTS = 3;
   /** First retry delay; doubles with each attempt. */
   @Transform(toInt) @IsInt() @Min(0) RETRY_BASE_DELAY_MS = 2000;
-  /** On SIGTERM, how long requests in progress may take to finish before they are released to the queue. */
+  /**
+   * On SIGTERM, how long requests in progress may take to finish; then they are abandoned (rolled back) and
+   * released to the queue. The process exits within SHUTDOWN_GRACE_MS + SHUTDOWN_DEADLINE_EXTRA_MS whatever happens.
+   */
   @Transform(toInt) @IsInt() @Min(0) @Max(600_000) SHUTDOWN_GRACE_MS = 10_000;
 
   /** Largest accepted request body in bytes (413 beyond it). */

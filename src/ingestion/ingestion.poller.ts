@@ -9,6 +9,7 @@ import type { ClaimedRequest } from '../status/ingestion-request.repository';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { FailureStreak } from '../database/failure-streak';
 import { StatusService } from '../status/status.service';
+import { WorkInProgress } from '../status/work-in-progress';
 import { IntakeGate } from './intake-gate';
 import { IngestionProcessor } from './ingestion.processor';
 
@@ -20,6 +21,11 @@ const MAX_BACKOFF_MS = 10_000;
  * embedded (this process's work), so neither side waits for the other.
  */
 const PIPELINE_DEPTH = 2;
+/**
+ * How long shutdown waits, once the grace period is over, for abandoned work to unwind (each request stops at
+ * its next step and rolls back): the process then exits within SHUTDOWN_GRACE_MS + SHUTDOWN_DEADLINE_EXTRA_MS.
+ */
+const ABANDON_WAIT_MS = 3000;
 
 /**
  * The scheduled poller: every POLL_INTERVAL_MS it claims due requests (POLL_BATCH_SIZE per claim) and
@@ -27,17 +33,18 @@ const PIPELINE_DEPTH = 2;
  * While it works, a heartbeat renews the locks of the requests it holds, three times per JOB_LEASE_MS, so
  * only a dead worker's requests are ever reclaimed. When the database is unreachable it backs off
  * (doubling the pause up to MAX_BACKOFF_MS) and resumes by itself. On shutdown it stops claiming, lets the
- * requests in progress finish for up to SHUTDOWN_GRACE_MS and releases everything it still holds.
+ * requests in progress finish for up to SHUTDOWN_GRACE_MS, abandons what is still in progress (rolled back)
+ * and releases everything it still holds.
  */
 @Injectable()
 export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly logger = new Logger(IngestionPoller.name);
-  /** Claimed and not yet finished (queued or in progress): the requests the heartbeat keeps alive. */
-  private readonly held = new Set<string>();
   private currentTick?: Promise<number>;
   private started = false;
   private stopping = false;
+  /** Set once shutdown released the claims: nothing is renewed after that (the ORM closes next). */
+  private released = false;
   private pausedUntil = 0;
   /** Ticks that failed in a row (the database is away): logged once, and backed off. */
   private readonly tickFailures = new FailureStreak(this.logger, 'Poller tick');
@@ -51,6 +58,8 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
     private readonly config: AppConfig,
     private readonly metrics: IngestionMetrics,
     private readonly intake: IntakeGate,
+    /** Claimed and not yet finished (queued or in progress): the requests the heartbeat keeps alive. */
+    private readonly work: WorkInProgress,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -78,9 +87,9 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
 
   /** Renews the locks of the requests this worker holds; resolves to how many it still holds. */
   async heartbeat(): Promise<number> {
-    if (this.held.size === 0) return 0;
+    if (this.work.size === 0 || this.released) return 0;
     try {
-      const held = await RequestContext.create(this.em, () => this.status.heartbeat(this.workerId, [...this.held]));
+      const held = await RequestContext.create(this.em, () => this.status.heartbeat(this.workerId, this.work.ids()));
       this.heartbeatFailures.succeeded();
       return held;
     } catch (error) {
@@ -95,19 +104,26 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
     // Nothing was claimed by this process if its poller never started (disabled, or start-up failed).
     if (!this.started) return;
     this.clearInterval(INTERVAL_NAME);
-    this.logger.log(`Shutting down: no more claims; waiting up to ${this.config.SHUTDOWN_GRACE_MS} ms for ${this.held.size} held request(s)`);
-    const finished = await Promise.race([
-      (this.currentTick ?? Promise.resolve()).then(() => true),
-      sleep(this.config.SHUTDOWN_GRACE_MS, false, { ref: false }),
-    ]);
-    if (!finished) this.logger.warn(`Requests still in progress after ${this.config.SHUTDOWN_GRACE_MS} ms; releasing them`);
-    // Whatever is not finished goes straight back to the queue, attempt not counted. A request still in
-    // progress after the grace period can no longer complete: its worker lost the claim with the release.
+    this.logger.log(`Shutting down: no more claims; waiting up to ${this.config.SHUTDOWN_GRACE_MS} ms for ${this.work.size} held request(s)`);
+    if (!(await this.tickEnds(this.config.SHUTDOWN_GRACE_MS))) {
+      const abandoned = this.work.abandon('shutdown');
+      this.logger.warn(`${abandoned} request(s) still in progress after ${this.config.SHUTDOWN_GRACE_MS} ms (SHUTDOWN_GRACE_MS); abandoning them`);
+      // Each stops at its next step and rolls back; one stuck in a statement is cut off when the ORM closes.
+      if (!(await this.tickEnds(ABANDON_WAIT_MS))) this.logger.warn(`Abandoned work still unwinding after ${ABANDON_WAIT_MS} ms; closing anyway`);
+    }
+    // Whatever is not finished goes straight back to the queue, attempt not counted. Abandoned work can no
+    // longer complete: its worker lost the claim with the release.
     const released = await RequestContext.create(this.em, () => this.status.release(this.workerId)).catch((error: unknown) => {
       this.logger.error(`Could not release held requests (they are reclaimed after JOB_LEASE_MS): ${String(error)}`);
       return 0;
     });
+    this.released = true;
     if (released > 0) this.logger.log(`Released ${released} claimed request(s) on shutdown`);
+  }
+
+  /** Whether the tick in progress (if any) ends within `ms`. */
+  private tickEnds(ms: number): Promise<boolean> {
+    return Promise.race([(this.currentTick ?? Promise.resolve()).then(() => true), sleep(ms, false, { ref: false })]);
   }
 
   /** ScheduleModule may have cleared our interval already: its shutdown hook can run before ours. */
@@ -158,7 +174,7 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
   /** Processes the claimed requests (POLL_CONCURRENCY embedding at a time, stored together); rejects if the database is gone. */
   private async processAll(claimed: ClaimedRequest[]): Promise<number> {
     if (claimed.length === 0) return 0;
-    claimed.forEach((request) => this.held.add(request.id));
+    claimed.forEach((request) => this.work.begin(request));
     this.metrics.claimed(claimed.length);
     try {
       const options = { concurrency: this.config.POLL_CONCURRENCY, stopping: () => this.stopping };
@@ -168,7 +184,7 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
     } finally {
       // Done; or not started because shutdown began (released by beforeApplicationShutdown); or failed without
       // recording an outcome (database gone, reclaimed once its lease expires): either way no longer renewed.
-      claimed.forEach((request) => this.held.delete(request.id));
+      claimed.forEach((request) => this.work.end(request.id));
     }
   }
 }

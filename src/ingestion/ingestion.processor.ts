@@ -13,6 +13,7 @@ import { withLogContext } from '../logging/log-context';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
 import type { ClaimedRequest } from '../status/ingestion-request.repository';
 import { FailureOutcome, StatusService } from '../status/status.service';
+import { WorkInProgress } from '../status/work-in-progress';
 import { ChunkSet, ChunkToStore, VectorStore } from '../vector-store/vector-store';
 
 /**
@@ -70,6 +71,7 @@ export class IngestionProcessor {
     private readonly metrics: IngestionMetrics,
     private readonly longText: LongTextOptions,
     private readonly config: AppConfig,
+    private readonly work: WorkInProgress,
   ) {}
 
   /** One request, start to finish. */
@@ -116,20 +118,24 @@ export class IngestionProcessor {
   /** Chunks and embeds; a failure is recorded (retry or fail) and returned as the outcome. */
   private prepare(request: ClaimedRequest, workerId: string): Promise<Prepared | { outcome: ProcessOutcome }> {
     return this.inContext(request, workerId, async () => {
+      const signal = this.work.signalOf(request.id);
       try {
         // Embedding happens outside any transaction: a slow provider must not hold a database connection.
-        return { request, chunks: await this.embed(request, this.chunkers.split(request.text!, request.chunking)) };
+        return { request, chunks: await this.embed(request, this.chunkers.split(request.text!, request.chunking), signal) };
       } catch (error) {
+        if (signal.aborted) return { outcome: this.abandoned(request, signal) };
         return { outcome: await this.recordFailure(request, workerId, error) };
       }
     });
   }
 
-  private async embed(request: ClaimedRequest, chunks: TextChunk[]): Promise<ChunkToStore[]> {
+  /** Embeds the chunks, EMBED_BATCH at a time; stops (throwing WorkAbandonedError) once `signal` aborts. */
+  private async embed(request: ClaimedRequest, chunks: TextChunk[], signal: AbortSignal): Promise<ChunkToStore[]> {
     const toStore: ChunkToStore[] = [];
     for (let from = 0; from < chunks.length; from += EMBED_BATCH) {
+      signal.throwIfAborted();
       const batch = chunks.slice(from, from + EMBED_BATCH);
-      const vectors = await this.metrics.timeEmbedding(this.embedder.name, () => this.embedder.embed(batch.map((c) => c.text)));
+      const vectors = await this.metrics.timeEmbedding(this.embedder.name, () => this.embedder.embed(batch.map((c) => c.text), signal));
       batch.forEach((chunk, i) =>
         toStore.push({ ...chunk, embedding: vectors[i], metadata: { ...chunk.metadata, ...pageMetadata(request.pageStarts, chunk.start, chunk.end) } }),
       );
@@ -142,10 +148,13 @@ export class IngestionProcessor {
    * the one transaction that completes the request, so its chunks appear at once with its completion and a
    * failure anywhere stores nothing. Memory is bounded by a window, not by the text. The price: that
    * transaction stays open while the text is chunked and embedded (with the built-in embedder, 50 MB takes
-   * about 30 s in all), holding one connection.
+   * about 30 s in all), holding one connection. So each window first checks the work is still wanted: not
+   * abandoned here (shutdown, a delete in this process) and the claim still held (a delete in another process
+   * revokes it); otherwise the transaction rolls back within a window and releases what a delete waits for.
    */
   private processLong(request: ClaimedRequest, workerId: string): Promise<ProcessOutcome> {
     return this.inContext(request, workerId, async () => {
+      const signal = this.work.signalOf(request.id);
       let chunkCount = 0;
       try {
         const result = await this.em.transactional(async (tx) => {
@@ -155,7 +164,9 @@ export class IngestionProcessor {
           const empty = toChunkSet({ request, chunks: [] });
           await this.vectors.replaceChunks(tx, [empty]);
           for await (const window of inWindows(this.chunkers.stream(source, request.chunking), this.longText.windowChunks)) {
-            await this.vectors.appendChunks(tx, [toChunkSet({ request, chunks: await this.embed(request, window) })]);
+            signal.throwIfAborted();
+            if (!(await this.status.holds(tx, workerId, request.id))) throw new LostClaimError();
+            await this.vectors.appendChunks(tx, [toChunkSet({ request, chunks: await this.embed(request, window, signal) })]);
             chunkCount += window.length;
             // On the embedded database every query settles as a microtask: let HTTP requests and timers in.
             await yieldToEventLoop();
@@ -164,6 +175,7 @@ export class IngestionProcessor {
         });
         return this.stored(request, workerId, chunkCount, result);
       } catch (error) {
+        if (signal.aborted) return this.abandoned(request, signal);
         if (error instanceof LostClaimError) return this.lostClaim(request, workerId);
         return this.recordFailure(request, workerId, error);
       }
@@ -247,6 +259,12 @@ export class IngestionProcessor {
 
   private lostClaim(request: ClaimedRequest, workerId: string): ProcessOutcome {
     this.inContext(request, workerId, () => this.logger.warn(`ingestion ${request.id}: claim lost before completion; its result was discarded`));
+    return 'lost-lease';
+  }
+
+  /** Abandoned work records nothing: shutdown releases its row, a delete removes it. */
+  private abandoned(request: ClaimedRequest, signal: AbortSignal): ProcessOutcome {
+    this.logger.warn(`ingestion ${request.id}: ${(signal.reason as Error).message}; nothing stored`);
     return 'lost-lease';
   }
 

@@ -73,7 +73,8 @@ export class IngestionService {
    * Removes the request and its vectors in one transaction. Deleting what is already gone is not an error;
    * another collection's ingestion is answered as if it were gone (deleting nothing: its existence stays hidden).
    */
-  delete(id: string, access: CollectionAccess): Promise<DeleteResponseDto> {
+  async delete(id: string, access: CollectionAccess): Promise<DeleteResponseDto> {
+    await this.status.stopWorkOn({ id }, (collection) => access.canUse(collection));
     return this.em.transactional(async (tx) => {
       const collection = await this.status.collectionOf(tx, id);
       if (collection !== undefined && !access.canUse(collection)) return { id, deleted: false, chunks_deleted: 0 };

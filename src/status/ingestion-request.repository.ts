@@ -93,6 +93,8 @@ export interface ExistingRequest {
  */
 const TEXT_PART_BYTES = 32 * 1024;
 const TEXT_CURSOR = 'long_text_parts';
+/** The owner of a revoked claim: no worker has this id, so the claim's worker can no longer complete. */
+const REVOKED_CLAIM = 'revoked: deleted';
 const utf8 = new TextDecoder('utf-8');
 
 /** The characters that start in the first TEXT_PART_BYTES of `bytes` (which holds 3 more, for the last one's tail). */
@@ -394,6 +396,34 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
   async lockCollectionOf(tx: SqlEntityManager, id: string): Promise<string | undefined> {
     const [row] = await tx.execute<{ collection: string }[]>(`select collection from ${this.table} where id = ? for update`, [id]);
     return row?.collection;
+  }
+
+  /** Locks every request of the collection for the rest of `tx`. */
+  async lockCollection(tx: SqlEntityManager, collection: string): Promise<void> {
+    await tx.execute(`select id from ${this.table} where collection = ? for update`, [collection]);
+  }
+
+  async findCollection(id: string): Promise<string | undefined> {
+    const [row] = await this.em.execute<{ collection: string }[]>(`select collection from ${this.table} where id = ?`, [id]);
+    return row?.collection;
+  }
+
+  async isHeldBy(tx: SqlEntityManager, id: string, workerId: string): Promise<boolean> {
+    const rows = await tx.execute(`select 1 from ${this.table} where id = ? and status = 'running' and locked_by = ?`, [id, workerId]);
+    return rows.length === 1;
+  }
+
+  /**
+   * Takes running requests (one, or a collection's) away from their workers, which notice at their next
+   * window (see isHeldBy) and roll back. The lock time stays: should the delete that follows not happen,
+   * the request is reclaimed once its lease expires, as a dead worker's would be.
+   */
+  async revokeClaims(target: { id: string } | { collection: string }): Promise<void> {
+    const [column, value] = 'id' in target ? ['id', target.id] : ['collection', target.collection];
+    await this.em.execute(`update ${this.table} set locked_by = ?, updated_at = now() where status = 'running' and ${column} = ?`, [
+      REVOKED_CLAIM,
+      value,
+    ]);
   }
 
   /** Deletes the request; its chunks go with it (on delete cascade). Returns whether it existed. */

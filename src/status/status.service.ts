@@ -8,6 +8,7 @@ import { IngestionRequest } from './ingestion-request.entity';
 import type { TextUpload } from '../common/text-upload';
 import { ClaimedRequest, Completion, ExistingRequest, IdempotencyScope, IngestionRequestRepository, NewRequestRow } from './ingestion-request.repository';
 import { IngestionStatus } from './ingestion-status';
+import { WorkInProgress } from './work-in-progress';
 import { DEFAULT_COLLECTION } from '../vector-store/collection';
 
 export interface NewIngestion {
@@ -58,6 +59,7 @@ export class StatusService {
     private readonly requests: IngestionRequestRepository,
     private readonly config: AppConfig,
     private readonly em: SqlEntityManager,
+    private readonly work: WorkInProgress,
   ) {}
 
   /** Stores a new request as `accepted`; it is durable once this resolves. */
@@ -207,6 +209,24 @@ export class StatusService {
     return this.requests.renewLocks(workerId, ids);
   }
 
+  /** Whether `workerId` still holds its claim on the request, read in `tx` (a delete revokes claims). */
+  holds(tx: SqlEntityManager, workerId: string, id: string): Promise<boolean> {
+    return this.requests.isHeldBy(tx, id, workerId);
+  }
+
+  /**
+   * Before a delete: stops the work in progress on what it removes (one ingestion, or a collection's), so the
+   * delete does not wait behind a long text's transaction and its locks (it waited 22 s): in this process at
+   * once, in other processes at their next window, as their claims are revoked here (committed on its own, so
+   * their workers see it). Only in collections `mayUse` allows: the caller's.
+   */
+  async stopWorkOn(target: { id: string } | { collection: string }, mayUse: (collection: string) => boolean): Promise<void> {
+    const targeted = (work: { id: string; collection: string }) => ('id' in target ? work.id === target.id : work.collection === target.collection);
+    this.work.abandon('deleted', (work) => targeted(work) && mayUse(work.collection));
+    const collection = 'collection' in target ? target.collection : await this.requests.findCollection(target.id);
+    if (collection !== undefined && mayUse(collection)) await this.requests.revokeClaims(target);
+  }
+
   /** Completes the requests `workerId` still holds; returns those it completed with their accepted → completed seconds. */
   complete(tx: SqlEntityManager, workerId: string, completions: readonly Completion[]): Promise<Map<string, number>> {
     return this.requests.markCompleted(tx, workerId, completions);
@@ -259,6 +279,11 @@ export class StatusService {
   /** The collection of an ingestion, locking its row for the rest of `tx`; undefined when there is none. */
   collectionOf(tx: SqlEntityManager, id: string): Promise<string | undefined> {
     return this.requests.lockCollectionOf(tx, id);
+  }
+
+  /** Locks the collection's requests for the rest of `tx`: waits for a worker's transaction still writing their chunks. */
+  lockCollection(tx: SqlEntityManager, collection: string): Promise<void> {
+    return this.requests.lockCollection(tx, collection);
   }
 
   remove(tx: SqlEntityManager, id: string): Promise<boolean> {

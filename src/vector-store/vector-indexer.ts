@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Client } from 'pg';
 import { AppConfig } from '../config/app-config';
@@ -41,7 +41,7 @@ const INDEXER_LOCK_KEY = 7_460_146_530;
  * database (one connection) the build is a plain CREATE INDEX.
  */
 @Injectable()
-export class VectorIndexer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class VectorIndexer implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(VectorIndexer.name);
   private readonly failures = new FailureStreak(this.logger, 'Index check');
   private readonly policy: IndexPolicy;
@@ -83,8 +83,15 @@ export class VectorIndexer implements OnApplicationBootstrap, OnApplicationShutd
           this.failures.succeeded();
           if (built && !this.stopped) setImmediate(check);
         })
-        .catch((e: unknown) => this.failures.failed(e));
+        // A check cut off by shutdown (the ORM closing under it, a build cancelled) is no failure to report.
+        .catch((e: unknown) => (this.stopped ? undefined : this.failures.failed(e)));
     this.scheduler.addInterval(INTERVAL_NAME, setInterval(check, every));
+  }
+
+  /** Stops checking before anything closes: a check against a closing ORM would only fail. */
+  beforeApplicationShutdown(): void {
+    this.stopped = true;
+    if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
   }
 
   /**
@@ -93,8 +100,7 @@ export class VectorIndexer implements OnApplicationBootstrap, OnApplicationShutd
    * The half-built index is dropped by the next check (see `leftovers`).
    */
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
+    this.beforeApplicationShutdown();
     const building = this.buildPid;
     if (building === undefined) return;
     // Bounded: shutdown must not hang on a database that is gone (the server then ends the build itself).

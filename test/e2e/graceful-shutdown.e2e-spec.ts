@@ -1,4 +1,6 @@
+import { longText } from '../factories/long-text.factory';
 import { AppProcess } from '../support/app-process';
+import { EmbeddingServer } from '../support/embedding-server';
 import { eventually } from '../support/http';
 import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
 
@@ -56,6 +58,41 @@ describeDatabase('graceful shutdown (SIGTERM)', () => {
       }, 120_000);
       // Released requests did not count an attempt: every request was processed exactly once.
       expect(done.attempts).toBe(1);
+    }
+  });
+
+  it('should abandon a long text still in progress once SHUTDOWN_GRACE_MS is over: rolled back, released, attempt not counted, and exit', async () => {
+    // A provider that answers the first two windows' requests (4 each) and then never answers: the long text's
+    // transaction stays open, waiting, when SIGTERM comes.
+    const provider = await EmbeddingServer.start('openai', { script: (n) => (n < 8 ? { kind: 'embed' } : { kind: 'embed', delayMs: 3_600_000 }) });
+    try {
+      const providerEnv = {
+        EMBEDDING_PROVIDER: 'openai',
+        EMBEDDING_BASE_URL: provider.baseUrl,
+        EMBEDDING_MODEL: 'test-model',
+        EMBEDDING_TIMEOUT_MS: '600000',
+        SHUTDOWN_GRACE_MS: '2000',
+      };
+      service = await AppProcess.start({ ...env, ...providerEnv }).then((s) => s.ready());
+      const { body } = await service.json('POST', '/v1/ingest', { text: longText(600_000, { seed: 11 }), chunking: CHUNKING });
+      await eventually(async () => (provider.requests.length > 8 ? true : undefined), 120_000);
+
+      expect(await service.terminate()).toMatch(/^(0|SIGTERM)$/);
+      expect(service.log).toMatch(/1 request\(s\) still in progress after 2000 ms \(SHUTDOWN_GRACE_MS\); abandoning them/);
+      expect(service.log).toContain('processing abandoned: shutdown; nothing stored');
+      expect(service.log).toContain('Released 1 claimed request(s) on shutdown');
+      // Nothing runs on once the ORM is closed, and no background loop repeats its failure.
+      expect(service.log).not.toMatch(/Heartbeat failed|driver has already been destroyed/);
+      expect((service.log.match(/Index check failed/g) ?? []).length).toBeLessThanOrEqual(1);
+
+      service = await AppProcess.start({ ...env, POLLER_ENABLED: 'false' }).then((s) => s.ready());
+      const after = (await service.json('GET', `/v1/status/${body.id}`)).body;
+      expect(after).toMatchObject({ status: 'accepted', attempts: 0, chunk_count: null });
+      const hits = (await service.json('POST', '/v1/search', { query: 'harbour ledger', mode: 'keyword' })).body.results;
+      expect(hits.filter((h: { ingestion_id: string }) => h.ingestion_id === body.id)).toEqual([]);
+    } finally {
+      await service?.stop();
+      await provider.stop();
     }
   });
 });

@@ -6,13 +6,13 @@ import { tableName, SqlEntityManager } from '../../src/database/sql';
 import { Embedder } from '../../src/embedding/embedder';
 import { IngestionPoller } from '../../src/ingestion/ingestion.poller';
 import { IngestionProcessor, LongTextOptions } from '../../src/ingestion/ingestion.processor';
-import { CLAIMED_TEXT_LIMIT } from '../../src/status/ingestion-request.repository';
+import { CLAIMED_TEXT_LIMIT, IngestionRequestRepository } from '../../src/status/ingestion-request.repository';
 import { IngestionStatus } from '../../src/status/ingestion-status';
 import { StatusService } from '../../src/status/status.service';
 import { longText } from '../factories/long-text.factory';
 import { DbQueries } from '../support/db-queries';
 import { createTestApp } from '../support/test-app';
-import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+import { createTestDatabase, databaseTarget, describeDatabase, TestDatabase } from '../support/test-database';
 
 /** Chunks per window here: a long text goes through dozens of them. */
 const WINDOW = 40;
@@ -126,6 +126,27 @@ describeDatabase('a long text, processed window by window', () => {
 
     expect(await statusOf(request.id)).toMatchObject({ status: IngestionStatus.Completed, attempts: 2 });
     expect(await storedChunks(request.id)).toEqual(expectedChunks(request.id, text, chunking));
+  });
+
+  // Another process's delete revokes the claim in the database; the worker must see it at its next window.
+  // On the embedded database (one process, one connection) there is no other process to delete.
+  (databaseTarget() === 'PGlite' ? it.skip : it)('should stop at its next window, storing nothing, once another process revokes its claim', async () => {
+    const text = longText(800_000, { seed: 13 });
+    const { request } = await submit(text, { strategy: 'fixed', chunk_size: 800, chunk_overlap: 100 });
+    const embed = embedder.embed.bind(embedder);
+    let calls = 0;
+    jest.spyOn(embedder, 'embed').mockImplementation(async (texts, signal) => {
+      // As a delete in another process does, on its own connection, committed while this transaction runs.
+      if (++calls === 3) await db.inContext(() => app.get(IngestionRequestRepository).revokeClaims({ id: request.id }));
+      return embed(texts, signal);
+    });
+
+    await poller.tick();
+
+    expect(calls).toBe(3); // one window each: it stopped at the window after the revocation
+    expect(await statusOf(request.id)).toMatchObject({ status: IngestionStatus.Running, attempts: 1, chunkCount: null });
+    expect(await db.count('chunk_vectors', 'ingestion_id = ?', [request.id])).toBe(0);
+    await db.inContext(() => app.get(SqlEntityManager).execute(`delete from ${tableName(app.get(SqlEntityManager), 'ingestion_requests')} where id = ?`, [request.id]));
   });
 
   it('should store nothing for a long version of a document when a newer version completed first', async () => {
