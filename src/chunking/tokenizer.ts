@@ -49,6 +49,7 @@ function pieceTokens(piece: string): number {
 const RANKS: ReadonlyMap<string, number> = (cl100k as unknown as { bytePairEncodingCoreProcessor: { bytePairStringRankEncoder: Map<string, number> } })
   .bytePairEncodingCoreProcessor.bytePairStringRankEncoder;
 if (!(RANKS instanceof Map) || RANKS.get('hello') === undefined) throw new Error('gpt-tokenizer no longer exposes its rank table');
+// eslint-disable-next-line no-control-regex -- all of ASCII, control characters included
 const ASCII = /^[\x00-\x7f]+$/;
 
 /**

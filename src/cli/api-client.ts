@@ -111,7 +111,7 @@ export class ApiClient {
           'content-length': head.length + size + tail.length,
         },
       });
-      request.on('response', (response) => void readJson<Accepted>(response).then(resolve, reject));
+      request.on('response', (response) => void readJson<Accepted>(response).then(resolve, (error: Error) => reject(error)));
       request.on('error', (error) => reject(this.unreachable(error)));
       request.write(head);
       const file = createReadStream(path);
@@ -122,7 +122,7 @@ export class ApiClient {
     });
   }
 
-  private unreachable(error: unknown): unknown {
+  private unreachable(error: Error): Error {
     const code = errorCode(error);
     return code && UNREACHABLE.has(code) ? new ServerUnreachableError(this.url, error) : error;
   }
@@ -136,7 +136,7 @@ export class ApiClient {
       method,
       headers: { ...this.authHeader(), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
-    }).catch((error: unknown) => {
+    }).catch((error: Error) => {
       throw this.unreachable(error);
     });
     const payload = (await response.json().catch(() => ({}))) as Record<string, unknown>;

@@ -30,6 +30,18 @@ function client(command: Command): ApiClient {
   return new ApiClient(url, apiKey);
 }
 
+/** What commander parses for `ingest` (see its options). */
+interface IngestCommandOptions {
+  wait: boolean;
+  timeout: number;
+  collection?: string;
+  chunkingStrategy?: string;
+  chunkSize?: number;
+  chunkOverlap?: number;
+  metadata?: [string, string][];
+  documentId: boolean;
+}
+
 const program = new Command()
   .name('ingestion-service')
   .description('Ingest files into ingestion-service, follow them, search and delete, over its HTTP API.')
@@ -49,7 +61,7 @@ program
   .option('--chunk-overlap <chars>', 'characters shared by consecutive chunks', (v) => Number(v))
   .option('--metadata <key=value>', 'source_metadata stored with every chunk (repeatable)', keyValue)
   .option('--no-document-id', "send no document_id (by default each file's path relative to the folder given, so a re-run updates)")
-  .action(async (paths: string[], options, command: Command) => {
+  .action(async (paths: string[], options: IngestCommandOptions, command: Command) => {
     const api = client(command);
     const { files, skipped } = await collectFiles(paths);
     const fields: Record<string, string> = {};

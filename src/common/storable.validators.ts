@@ -1,6 +1,7 @@
 import { registerDecorator, ValidationOptions } from 'class-validator';
 
 /** A NUL character or a UTF-16 surrogate without its pair: PostgreSQL cannot store either in text or jsonb. */
+// eslint-disable-next-line no-control-regex -- NUL is what PostgreSQL cannot store
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export function isStorableText(value: string): boolean {
@@ -49,7 +50,7 @@ export function jsonLimitViolation(value: unknown, limits: JsonLimits): string |
   const unstorable = (v: unknown): boolean =>
     typeof v === 'string'
       ? !isStorableText(v)
-      : v !== null && typeof v === 'object' && Object.entries(v as object).some(([k, x]) => !isStorableText(k) || unstorable(x));
+      : v !== null && typeof v === 'object' && Object.entries(v).some(([k, x]) => !isStorableText(k) || unstorable(x));
   // Depth first: serialising (below) recurses, so a hostile depth must be refused before.
   if (deeperThan(value, limits.maxDepth)) return `must be nested at most ${limits.maxDepth} levels deep`;
   const bytes = Buffer.byteLength(JSON.stringify(value) ?? '');
@@ -66,7 +67,7 @@ export function deeperThan(value: unknown, maxDepth: number): boolean {
     const [v, depth] = entry;
     if (v === null || typeof v !== 'object') continue;
     if (depth + 1 > maxDepth) return true;
-    for (const child of Object.values(v as object)) stack.push([child, depth + 1]);
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
   }
   return false;
 }

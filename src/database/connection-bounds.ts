@@ -56,7 +56,7 @@ export function boundStatements(pool: Pool, statementTimeoutMs: number): void {
             clearTimeout(timer);
             resolve(value);
           },
-          (error: unknown) => {
+          (error: Error) => {
             clearTimeout(timer);
             reject(error);
           },

@@ -1,4 +1,4 @@
-import { MikroORM } from '@mikro-orm/core';
+import { MikroORM, type Transaction } from '@mikro-orm/core';
 import type { Migrator } from '@mikro-orm/migrations';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Client } from 'pg';
@@ -73,7 +73,7 @@ export class SchemaGuard implements OnModuleInit {
     const em = this.orm.em.fork() as SqlEntityManager;
     await em.transactional(async (tx) => {
       await withStatementTimeout(tx, 0, true);
-      await migrator.up({ transaction: tx.getTransactionContext() });
+      await migrator.up({ transaction: tx.getTransactionContext<Transaction<unknown>>() });
     });
   }
 

@@ -15,7 +15,7 @@ export function tableName(em: EntityManager, table: string): string {
  * whole arrays for `unnest`): the server parses a short statement and the values travel once.
  */
 export async function executeBound<R>(em: EntityManager, sql: string, params: readonly unknown[]): Promise<R[]> {
-  const executor = (em.getTransactionContext<Kysely<unknown>>() ?? em.getConnection().getClient()) as Kysely<unknown>;
+  const executor = em.getTransactionContext<Kysely<unknown>>() ?? em.getConnection().getClient();
   const result = await executor.executeQuery<R>(CompiledQuery.raw(sql, [...params]));
   return result.rows;
 }

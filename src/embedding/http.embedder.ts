@@ -53,7 +53,7 @@ export abstract class HttpEmbedder extends Embedder {
   async embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
     const batches: string[][] = [];
     for (let from = 0; from < texts.length; from += this.settings.batchSize) batches.push(texts.slice(from, from + this.settings.batchSize));
-    const results: Float32Array[][] = new Array(batches.length);
+    const results = new Array<Float32Array[]>(batches.length);
     let next = 0;
     let failed = false;
     const worker = async () => {

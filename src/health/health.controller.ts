@@ -56,7 +56,7 @@ export class HealthController {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const result = error.getResponse() as HealthCheckResult;
       const down = Object.keys(result.error ?? {}).join(', ');
-      throw new AppError(ErrorCode.NotReady, `Not ready: ${down || 'a check failed'}`, result as unknown as Record<string, unknown>);
+      throw new AppError(ErrorCode.NotReady, `Not ready: ${down || 'a check failed'}`, result);
     }
   }
 }

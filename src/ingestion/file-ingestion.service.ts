@@ -56,11 +56,11 @@ export class FileIngestionService {
         // The file's bytes are its text: checked, hashed and stored in parts, never held whole (a 50 MB text
         // would be several copies of 50 MB otherwise). The text meets extract()'s rules, the rest the DTO's.
         const text = await this.extractor.openText(file.path);
-        const dto: IngestOptionsDto = await this.validation.transform(options(), { type: 'body', metatype: IngestOptionsDto });
+        const dto = (await this.validation.transform(options(), { type: 'body', metatype: IngestOptionsDto })) as IngestOptionsDto;
         return await this.ingestion.ingest({ ...dto, text });
       }
       const { text, pageStarts } = await this.extractor.extract(file.path, kind);
-      const dto: IngestRequestDto = await this.validation.transform({ text, ...options(pageStarts) }, { type: 'body', metatype: IngestRequestDto });
+      const dto = (await this.validation.transform({ text, ...options(pageStarts) }, { type: 'body', metatype: IngestRequestDto })) as IngestRequestDto;
       return await this.ingestion.ingest(dto, { pageStarts });
     } finally {
       await rm(file.path, { force: true });

@@ -28,6 +28,7 @@ export class IngestionMetrics {
     private readonly em: EntityManager,
   ) {
     const registers = [registry];
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- prom-client calls collect() with the metric as `this`
     const metrics = this;
     new Gauge({
       name: 'ingestion_queue_depth',

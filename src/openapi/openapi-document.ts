@@ -124,7 +124,7 @@ function describeSearchRequest(document: OpenAPIObject, dimension: number): void
   vector.example = exampleVector(dimension);
   const examples = document.paths['/v1/search']?.post?.requestBody;
   const rawVector = examples && !('$ref' in examples) ? examples.content['application/json']?.examples?.vector : undefined;
-  if (rawVector && !('$ref' in rawVector)) rawVector.value = { ...rawVector.value, vector: exampleVector(dimension) };
+  if (rawVector && !('$ref' in rawVector)) rawVector.value = { ...(rawVector.value as object), vector: exampleVector(dimension) };
 }
 
 /** A unit-length example vector of the configured length (documents stay valid whatever EMBEDDING_DIMENSION is). */

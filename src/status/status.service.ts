@@ -150,7 +150,7 @@ export class StatusService {
 
   /** One submission in `tx`: a replay, an unchanged document, or a new row (the next version of its document). */
   private async submitIn(tx: SqlEntityManager, submission: Submission, { locked = false } = {}): Promise<Submitted | { id: string; outcome: SubmitOutcome }> {
-    const { input, document, contentHash, requestHash, idempotency } = submission;
+    const { document, contentHash, requestHash, idempotency } = submission;
     if (document && !locked) await this.requests.lockDocument(tx, document);
     const replay = idempotency && (await this.requests.findByIdempotencyKey(tx, idempotency));
     if (replay) return replayOf(replay, requestHash);

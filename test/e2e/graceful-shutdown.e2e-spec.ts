@@ -62,6 +62,7 @@ describeDatabase('graceful shutdown (SIGTERM)', () => {
   });
 
   it('should abandon a long text still in progress once SHUTDOWN_GRACE_MS is over: rolled back, released, attempt not counted, and exit', async () => {
+    await service?.stop(); // the service the test before left running
     // A provider that answers the first two windows' requests (4 each) and then never answers: the long text's
     // transaction stays open, waiting, when SIGTERM comes.
     const provider = await EmbeddingServer.start('openai', { script: (n) => (n < 8 ? { kind: 'embed' } : { kind: 'embed', delayMs: 3_600_000 }) });

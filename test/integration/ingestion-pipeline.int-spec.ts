@@ -49,7 +49,7 @@ describeDatabase('ingestion pipeline', () => {
     status = app.get(StatusService);
     poller = app.get(IngestionPoller);
     vectors = app.get(VectorStore);
-    embedder = app.get(Embedder) as HashingEmbedder;
+    embedder = app.get<Embedder, HashingEmbedder>(Embedder);
   });
 
   afterAll(async () => {

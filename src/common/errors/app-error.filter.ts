@@ -81,13 +81,13 @@ export function toErrorResponse(error: unknown, logger: Logger): ErrorResponseDt
     return { statusCode: statusOf(code), code, message: `The database is unavailable; retry in ${DATABASE_RETRY_AFTER_SECONDS} s` };
   }
   if (error instanceof HttpException) {
-    const status = error.getStatus();
+    const status = error.getStatus() as HttpStatus;
     if (status === HttpStatus.NOT_FOUND) return { statusCode: status, code: ErrorCode.RouteNotFound, message: error.message };
     if (status === HttpStatus.PAYLOAD_TOO_LARGE) return { statusCode: status, code: ErrorCode.PayloadTooLarge, message: error.message };
     if (status === HttpStatus.UNSUPPORTED_MEDIA_TYPE) {
       return { statusCode: status, code: ErrorCode.UnsupportedMediaType, message: error.message };
     }
-    if (status < 500) return { statusCode: status, code: ErrorCode.ValidationFailed, message: error.message };
+    if (status < HttpStatus.INTERNAL_SERVER_ERROR) return { statusCode: status, code: ErrorCode.ValidationFailed, message: error.message };
   }
   logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return { statusCode: 500, code: ErrorCode.Internal, message: 'Internal server error' };

@@ -39,7 +39,7 @@ export function toStatusResponse(request: IngestionRequest): StatusResponseDto {
     max_attempts: request.maxAttempts,
     error: request.errorMessage ?? null,
     chunk_count: request.chunkCount ?? null,
-    next_attempt_at: request.status === IngestionStatus.Accepted ? request.nextAttemptAt.toISOString() : null,
+    next_attempt_at: (request.status as IngestionStatus) === IngestionStatus.Accepted ? request.nextAttemptAt.toISOString() : null,
     created_at: request.createdAt.toISOString(),
     updated_at: request.updatedAt.toISOString(),
     started_at: request.startedAt?.toISOString() ?? null,

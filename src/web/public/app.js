@@ -229,7 +229,7 @@ function resultItem(hit) {
 // ---- start
 
 function restore() {
-  let saved = [];
+  let saved;
   try {
     saved = JSON.parse(localStorage.getItem(STORAGE_KEY) || '[]');
   } catch {
