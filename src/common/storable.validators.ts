@@ -85,3 +85,19 @@ export function IsBoundedJson(limits: JsonLimits, options?: ValidationOptions): 
       validator: { validate: (value: unknown) => value === undefined || value === null || jsonLimitViolation(value, limits) === undefined },
     });
 }
+
+/**
+ * An ISO 8601 date-time that JavaScript's Date reads, so the instant the service uses is the one the client
+ * meant: class-validator's IsISO8601 also admits forms Date cannot read (week dates `2026-W01`, ordinal dates
+ * `2026-123`, basic format `20261101`, decimal commas), which would otherwise become an Invalid Date.
+ */
+export function IsReadableInstant(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isReadableInstant',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: '$property must be a date-time such as 2026-11-01T00:00:00Z', ...options },
+      validator: { validate: (value: unknown) => typeof value !== 'string' || !Number.isNaN(Date.parse(value)) },
+    });
+}

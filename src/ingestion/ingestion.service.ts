@@ -2,6 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { CollectionAccess } from '../auth/collection-access';
 import { AppConfig } from '../config/app-config';
 import { ChunkingOptions, resolveChunkingOptions } from '../chunking/chunking-options';
+import { decodeCursor } from '../common/page-cursor';
+import type { IngestionPage } from '../status/ingestion-request.repository';
+import { DEFAULT_INGESTION_PAGE_LIMIT, ListIngestionsQueryDto, parseIngestionPageKey } from './dto/list-ingestions-query.dto';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { SqlEntityManager } from '../database/sql';
 import { IngestionRequest } from '../status/ingestion-request.entity';
@@ -46,6 +49,25 @@ export class IngestionService {
     const ingestions = dtos.map((dto, i) => this.toNewIngestion(dto, `documents.${i}.`));
     await this.intake.assertRoom(ingestions.length);
     return this.status.submitBatch(ingestions);
+  }
+
+  /**
+   * A page of ingestions: of `query.collection` (which the caller must be allowed to use) or else of every
+   * collection the caller may use, filtered in SQL, so a limited key never sees another collection's rows.
+   */
+  list(query: ListIngestionsQueryDto, access: CollectionAccess): Promise<IngestionPage> {
+    if (query.collection !== undefined) access.assertCanUse(query.collection);
+    return this.status.list({
+      collections: query.collection !== undefined ? [query.collection] : access.scope,
+      status: query.status,
+      documentId: query.document_id,
+      // As search reads them: an offset-less time is local to the server, a date alone is midnight UTC.
+      createdAfter: query.created_after === undefined ? undefined : new Date(query.created_after).toISOString(),
+      createdBefore: query.created_before === undefined ? undefined : new Date(query.created_before).toISOString(),
+      after: query.cursor === undefined ? undefined : decodeCursor(query.cursor, parseIngestionPageKey),
+      order: query.order ?? 'desc',
+      limit: query.limit ?? DEFAULT_INGESTION_PAGE_LIMIT,
+    });
   }
 
   /** The submission for a request body, with its chunking resolved; `field` prefixes the fields errors name. */

@@ -9,6 +9,7 @@ import type { TextUpload } from '../common/text-upload';
 import { ClaimedRequest, Completion, ExistingRequest, IdempotencyScope, IngestionRequestRepository, NewRequestRow } from './ingestion-request.repository';
 import { IngestionStatus } from './ingestion-status';
 import { DEFAULT_COLLECTION } from '../vector-store/collection';
+import type { IngestionListing, IngestionPage } from './ingestion-request.repository';
 
 export interface NewIngestion {
   /** The text, or an upload too long to hold whole (read in parts to hash and to store it). */
@@ -191,6 +192,11 @@ export class StatusService {
 
   get(id: string): Promise<IngestionRequest> {
     return this.requests.findByIdOrFail(id);
+  }
+
+  /** One page of requests, newest or oldest first, filtered (see IngestionListing). */
+  list(listing: IngestionListing): Promise<IngestionPage> {
+    return this.requests.listPage(listing);
   }
 
   claim(workerId: string, limit: number): Promise<ClaimedRequest[]> {

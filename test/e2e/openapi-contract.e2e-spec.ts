@@ -104,6 +104,8 @@ describeDatabase('OpenAPI contract: outside tools agree with the server', () => 
     check('/v1/status/{id}', 'get', await request(app, 'GET', `/v1/status/${accepted.body.id}`));
     check('/v1/ingest/{id}', 'get', await request(app, 'GET', `/v1/ingest/${accepted.body.id}`));
     check('/v1/ingest/{id}', 'get', await request(app, 'GET', '/v1/ingest/not-a-uuid'));
+    check('/v1/ingest', 'get', await request(app, 'GET', '/v1/ingest?limit=1'));
+    check('/v1/ingest', 'get', await request(app, 'GET', '/v1/ingest?limit=0&cursor=x'));
     check('/v1/search', 'post', await request(app, 'POST', '/v1/search', { query: 'contract', mode: 'hybrid' }));
     check('/v1/ingest/{id}', 'delete', await request(app, 'DELETE', `/v1/ingest/${accepted.body.id}`));
     check('/v1/collections/{name}', 'delete', await request(app, 'DELETE', '/v1/collections/empty'));

@@ -10,6 +10,7 @@ export function useEveryRoute(
   accepted: Json<paths['/v1/ingest']['post']['responses'][202]>,
   batch: Json<paths['/v1/ingest/batch']['post']['responses'][202]>,
   ingestion: Json<paths['/v1/ingest/{id}']['get']['responses'][200]>,
+  listed: Json<paths['/v1/ingest']['get']['responses'][200]>,
   deleted: Json<paths['/v1/ingest/{id}']['delete']['responses'][200]>,
   uploaded: Json<paths['/v1/ingest/file']['post']['responses'][202]>,
   found: Json<paths['/v1/search']['post']['responses'][200]>,
@@ -26,6 +27,7 @@ export function useEveryRoute(
   seen.push(accepted.id, accepted.status, accepted.status_url, accepted.outcome, accepted.created_at, String(attempts), String(accepted.document_version), accepted.document_id ?? '', ...optional.map(String));
   seen.push(...batch.ingestions.map((item) => item.status_url));
   seen.push(ingestion.collection, String(ingestion.text_length), ingestion.chunking.strategy ?? '', ingestion.source_metadata.source ?? '');
+  seen.push(...listed.items.map((item) => `${item.id} ${item.collection} ${item.status} ${item.text_length}`), listed.next_cursor ?? '');
   seen.push(String(deleted.deleted), String(deleted.chunks_deleted + dropped.ingestions_deleted + dropped.chunks_deleted), dropped.collection);
   const file = uploaded.id;
   for (const result of found.results) {
