@@ -134,6 +134,13 @@ export interface IngestionPage {
   next?: IngestionPageKey;
 }
 
+/** Requests of one collection by status, and when one of them last changed. */
+export interface CollectionSummary {
+  collection: string;
+  counts: Record<IngestionStatus, number>;
+  updatedAt: Date;
+}
+
 /**
  * The statement behind listPage, with `?` parameters (exported so a test can EXPLAIN exactly it). The order
  * is (created_at, id), which the (created_at, id) and (collection, created_at, id) indexes hold, so a page is
@@ -483,6 +490,29 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
   get listedColumns(): string {
     const meta = this.em.getMetadata().get(this.entityName);
     return meta.props.filter((prop) => !prop.lazy && prop.persist !== false).flatMap((prop) => prop.fieldNames).join(', ');
+  }
+
+  /**
+   * Every collection that has requests (of `collections` only, unless null), by name: how many requests it
+   * has in each status and its newest updated_at. One pass over the requests, grouped.
+   */
+  async summarizeCollections(tx: SqlEntityManager, collections: readonly string[] | null): Promise<CollectionSummary[]> {
+    if (collections?.length === 0) return [];
+    const statuses = Object.values(IngestionStatus);
+    const rows = await tx.execute<Record<string, string | number | Date>[]>(
+      `select collection, ${statuses.map((status) => `count(*) filter (where status = '${status}') as "${status}"`).join(', ')},
+              max(updated_at) as updated_at
+         from ${this.table}
+        ${collections ? `where collection in (${collections.map(() => '?').join(', ')})` : ''}
+        group by collection
+        order by collection`,
+      collections ? [...collections] : [],
+    );
+    return rows.map((row) => ({
+      collection: String(row.collection),
+      counts: Object.fromEntries(statuses.map((status) => [status, Number(row[status])])) as Record<IngestionStatus, number>,
+      updatedAt: new Date(row.updated_at),
+    }));
   }
 
   private async transitionFromRunning(

@@ -9,7 +9,7 @@ import type { TextUpload } from '../common/text-upload';
 import { ClaimedRequest, Completion, ExistingRequest, IdempotencyScope, IngestionRequestRepository, NewRequestRow } from './ingestion-request.repository';
 import { IngestionStatus } from './ingestion-status';
 import { DEFAULT_COLLECTION } from '../vector-store/collection';
-import type { IngestionListing, IngestionPage } from './ingestion-request.repository';
+import type { CollectionSummary, IngestionListing, IngestionPage } from './ingestion-request.repository';
 
 export interface NewIngestion {
   /** The text, or an upload too long to hold whole (read in parts to hash and to store it). */
@@ -197,6 +197,11 @@ export class StatusService {
   /** One page of requests, newest or oldest first, filtered (see IngestionListing). */
   list(listing: IngestionListing): Promise<IngestionPage> {
     return this.requests.listPage(listing);
+  }
+
+  /** Each collection with requests (of `collections`, unless null): counts by status and its last change, in `tx`. */
+  summarizeCollections(tx: SqlEntityManager, collections: readonly string[] | null): Promise<CollectionSummary[]> {
+    return this.requests.summarizeCollections(tx, collections);
   }
 
   claim(workerId: string, limit: number): Promise<ClaimedRequest[]> {

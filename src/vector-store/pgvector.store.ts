@@ -209,6 +209,18 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
     return rows.length > 0;
   }
 
+  /** One grouped count; the (collection, created_at) index can serve it without reading the chunks' rows. */
+  async countByCollection(tx: SqlEntityManager, collections: readonly string[] | null): Promise<Map<string, number>> {
+    if (collections?.length === 0) return new Map();
+    const rows = await tx.execute<{ collection: string; n: string | number }[]>(
+      `select collection, count(*) as n from ${this.table}
+        ${collections ? `where collection in (${collections.map(() => '?').join(', ')})` : ''}
+        group by collection`,
+      collections ? [...collections] : [],
+    );
+    return new Map(rows.map((row) => [row.collection, Number(row.n)]));
+  }
+
   async deleteByIngestion(tx: SqlEntityManager, ingestionId: string): Promise<number> {
     const rows = await tx.execute(`delete from ${this.table} where ingestion_id = ? returning chunk_id`, [ingestionId]);
     return rows.length;

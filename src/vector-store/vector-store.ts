@@ -82,4 +82,6 @@ export abstract class VectorStore {
   abstract deleteByCollection(tx: SqlEntityManager, collection: string): Promise<number>;
   /** Whether the collection holds any chunk (an index probe, not a count). */
   abstract hasChunks(collection: string): Promise<boolean>;
+  /** Chunks per collection (of `collections` only, unless null), in `tx`; a collection without chunks is absent. */
+  abstract countByCollection(tx: SqlEntityManager, collections: readonly string[] | null): Promise<Map<string, number>>;
 }

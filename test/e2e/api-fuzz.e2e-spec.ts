@@ -125,7 +125,13 @@ const queryString = fc
 const call = fc.oneof(
   fc.record({ method: fc.constant('POST' as const), url: fc.constant('/v1/ingest'), body: badBody, contentType, key: fc.option(fc.string()) }),
   fc.record({ method: fc.constant('POST' as const), url: fc.constant('/v1/search'), body: searchBody, contentType, key: fc.constant(null) }),
-  fc.record({ method: fc.constant('GET' as const), url: queryString.map((query) => `/v1/ingest?${query}`), body: fc.constant(null), contentType, key: fc.constant(null) }),
+  fc.record({
+    method: fc.constant('GET' as const),
+    url: fc.oneof(queryString.map((query) => `/v1/ingest?${query}`), segment.map((name) => `/v1/collections/${name}`)),
+    body: fc.constant(null),
+    contentType,
+    key: fc.constant(null),
+  }),
   fc.record({
     method: fc.constantFrom('GET' as const, 'DELETE' as const, 'POST' as const, 'PUT' as const, 'PATCH' as const),
     url: fc.tuple(fc.constantFrom('/v1/status/', '/v1/ingest/', '/v1/', '/', '/v1/search/'), segment, fc.option(segment)).map(([p, a, b]) => `${p}${a}${b === null ? '' : `/${b}`}`),

@@ -1,6 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory';
-import { request } from '../support/http';
+import { IngestionPoller } from '../../src/ingestion/ingestion.poller';
+import { DbQueries } from '../support/db-queries';
+import { eventually, request } from '../support/http';
 import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
 
 const ADMIN_KEY = 'browse-admin-key-0123456789';
@@ -14,19 +16,23 @@ interface Item {
   id: string;
   collection: string;
   status: string;
+  chunk_count: number | null;
   created_at: string;
+  updated_at: string;
   document_id: string | null;
 }
 
 describeDatabase('browse: list ingestions, collections and chunks', () => {
   let database: TestDatabase;
   let app: NestFastifyApplication;
+  let db: DbQueries;
   /** The 120 ingestions created first, by id. */
   const created = new Map<string, { collection: string }>();
 
   beforeAll(async () => {
     database = createTestDatabase();
     app = await createApp(database.config({ API_KEYS: `${ADMIN_KEY},${SUPPORT_KEY}:support|faq`, RATE_LIMIT_MAX: '0', POLLER_ENABLED: 'false' }));
+    db = new DbQueries(app);
   });
 
   afterAll(async () => {
@@ -144,6 +150,56 @@ describeDatabase('browse: list ingestions, collections and chunks', () => {
         body: { code: 'FORBIDDEN', details: { collection } },
       });
     }
+  });
+
+  /** What GET /v1/collections must say of each collection, worked out from the listing and the chunk table. */
+  async function expectedCollections(names: string[]) {
+    const items = await everything();
+    return Promise.all(
+      names.map(async (name) => {
+        const own = items.filter((item) => item.collection === name);
+        const count = (status: string) => own.filter((item) => item.status === status).length;
+        const completedChunks = own.reduce((sum, item) => sum + (item.status === 'completed' ? (item.chunk_count ?? 0) : 0), 0);
+        const chunks = await db.count('chunk_vectors', 'collection = ?', [name]);
+        expect([name, chunks]).toEqual([name, completedChunks]);
+        return {
+          name,
+          ingestions: { accepted: count('accepted'), running: count('running'), completed: count('completed'), failed: count('failed'), superseded: count('superseded') },
+          chunks,
+          updated_at: own.map((item) => item.updated_at).sort().at(-1),
+        };
+      }),
+    );
+  }
+
+  it('should count each collection\'s ingestions by status and its chunks, before and after the poller completes them', async () => {
+    const names = ['faq', 'finance', 'news', 'support'];
+    const queued = await as(ADMIN_KEY, 'GET', '/v1/collections');
+    expect(queued).toMatchObject({ status: 200, body: { items: await expectedCollections(names) } });
+    expect(queued.body.items.find((c: { name: string }) => c.name === 'support')).toMatchObject({ ingestions: { accepted: 48 }, chunks: 0 });
+
+    const poller = app.get(IngestionPoller);
+    await eventually(async () => ((await poller.tick(), (await everything('status=accepted')).length === 0) ? true : undefined), 60_000);
+    const done = await as(ADMIN_KEY, 'GET', '/v1/collections');
+    const expected = await expectedCollections(names);
+    expect(done).toEqual(expect.objectContaining({ status: 200, body: { items: expected } }));
+    expect(expected.find((c) => c.name === 'faq')).toMatchObject({ ingestions: { accepted: 0, completed: 24 + 1, superseded: 2 } });
+    expect(expected.every((c) => c.chunks > 0 && c.chunks === c.ingestions.completed)).toBe(true); // one short text, one chunk
+    for (const collection of expected) expect(await as(ADMIN_KEY, 'GET', `/v1/collections/${collection.name}`)).toMatchObject({ status: 200, body: collection });
+
+    // A limited key sees only its collections; another one is 403, an unknown one 404 (or 403 when not its own).
+    expect((await as(SUPPORT_KEY, 'GET', '/v1/collections')).body).toEqual({ items: expected.filter((c) => c.name === 'faq' || c.name === 'support') });
+    expect((await as(SUPPORT_KEY, 'GET', '/v1/collections/support')).body).toEqual(expected.find((c) => c.name === 'support'));
+    expect(await as(SUPPORT_KEY, 'GET', '/v1/collections/finance')).toMatchObject({ status: 403, body: { code: 'FORBIDDEN', details: { collection: 'finance' } } });
+    expect(await as(SUPPORT_KEY, 'GET', '/v1/collections/empty')).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+    expect(await as(ADMIN_KEY, 'GET', '/v1/collections/empty')).toMatchObject({
+      status: 404,
+      body: { statusCode: 404, code: 'COLLECTION_NOT_FOUND', details: { collection: 'empty' } },
+    });
+    expect(await as(ADMIN_KEY, 'GET', '/v1/collections/-not.a.name')).toMatchObject({
+      status: 400,
+      body: { code: 'VALIDATION_FAILED', details: [{ field: 'name' }] },
+    });
   });
 
   it('should answer bad query parameters with 400 VALIDATION_FAILED naming the field', async () => {

@@ -107,6 +107,10 @@ describeDatabase('OpenAPI contract: outside tools agree with the server', () => 
     check('/v1/ingest', 'get', await request(app, 'GET', '/v1/ingest?limit=1'));
     check('/v1/ingest', 'get', await request(app, 'GET', '/v1/ingest?limit=0&cursor=x'));
     check('/v1/search', 'post', await request(app, 'POST', '/v1/search', { query: 'contract', mode: 'hybrid' }));
+    check('/v1/collections', 'get', await request(app, 'GET', '/v1/collections'));
+    check('/v1/collections/{name}', 'get', await request(app, 'GET', '/v1/collections/default'));
+    check('/v1/collections/{name}', 'get', await request(app, 'GET', '/v1/collections/empty'));
+    check('/v1/collections/{name}', 'get', await request(app, 'GET', '/v1/collections/-x'));
     check('/v1/ingest/{id}', 'delete', await request(app, 'DELETE', `/v1/ingest/${accepted.body.id}`));
     check('/v1/collections/{name}', 'delete', await request(app, 'DELETE', '/v1/collections/empty'));
   });

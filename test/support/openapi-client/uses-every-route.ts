@@ -15,6 +15,8 @@ export function useEveryRoute(
   uploaded: Json<paths['/v1/ingest/file']['post']['responses'][202]>,
   found: Json<paths['/v1/search']['post']['responses'][200]>,
   dropped: Json<paths['/v1/collections/{name}']['delete']['responses'][200]>,
+  collections: Json<paths['/v1/collections']['get']['responses'][200]>,
+  collection: Json<paths['/v1/collections/{name}']['get']['responses'][200]>,
   live: Json<paths['/health/live']['get']['responses'][200]>,
   ready: Json<paths['/health/ready']['get']['responses'][200]>,
   notReady: Json<paths['/health/ready']['get']['responses'][503]>,
@@ -29,6 +31,10 @@ export function useEveryRoute(
   seen.push(ingestion.collection, String(ingestion.text_length), ingestion.chunking.strategy ?? '', ingestion.source_metadata.source ?? '');
   seen.push(...listed.items.map((item) => `${item.id} ${item.collection} ${item.status} ${item.text_length}`), listed.next_cursor ?? '');
   seen.push(String(deleted.deleted), String(deleted.chunks_deleted + dropped.ingestions_deleted + dropped.chunks_deleted), dropped.collection);
+  for (const { name, ingestions, chunks, updated_at } of [...collections.items, collection]) {
+    const counts: number = ingestions.accepted + ingestions.running + ingestions.completed + ingestions.failed + ingestions.superseded;
+    seen.push(name, updated_at, String(counts + chunks));
+  }
   const file = uploaded.id;
   for (const result of found.results) {
     const pages: number = (result.chunk_metadata.page ?? 0) + (result.chunk_metadata.page_end ?? 0);
