@@ -114,7 +114,7 @@ const queryString = fc
       unstorable,
       fc.integer().map(String),
       fc.double().map(String),
-      fc.constantFrom('2026-W01', '2026-123', '20261101', '2026-11-01T10:00+01', '2026-02-30', '9999-12-31T23:59:59Z', 'asc', 'failed'),
+      fc.constantFrom('2026-W01', '2026-123', '20261101', '2026-11-01T10:00+01', '2026-02-30', '9999-12-31T23:59:59Z', '0000-01-01', '-0001-01-01', 'asc', 'failed'),
       fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v)).toString('base64url')),
       fc.tuple(fc.date({ noInvalidDate: true }), fc.uuid()).map(([d, id]) => Buffer.from(JSON.stringify([`${d.toISOString().slice(0, -1)}000Z`, id])).toString('base64url')),
     ),

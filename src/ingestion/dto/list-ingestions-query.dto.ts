@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, isUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsPageCursor, MAX_CURSOR_LENGTH } from '../../common/page-cursor';
-import { IsReadableInstant, IsStorableText } from '../../common/storable.validators';
+import { isReadableInstant, IsReadableInstant, IsStorableText } from '../../common/storable.validators';
 import type { IngestionPageKey } from '../../status/ingestion-request.repository';
 import { IngestionStatus } from '../../status/ingestion-status';
 import { COLLECTION_NAME, COLLECTION_NAME_MESSAGE } from '../../vector-store/collection';
@@ -20,9 +20,8 @@ const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 export function parseIngestionPageKey(values: unknown[]): IngestionPageKey | undefined {
   const [createdAt, id] = values;
   if (values.length !== 2 || typeof createdAt !== 'string' || typeof id !== 'string' || !CURSOR_TIME.test(createdAt) || !isUUID(id)) return undefined;
-  // Date.parse rolls 2026-02-30 over into March; PostgreSQL would refuse it. Only a real instant is a key.
-  const instant = new Date(createdAt);
-  if (Number.isNaN(instant.getTime()) || instant.toISOString().slice(0, 23) !== createdAt.slice(0, 23)) return undefined;
+  // Date rolls 2026-02-30 over into March, and PostgreSQL refuses year 0: only an instant it stores is a key.
+  if (!isReadableInstant(createdAt) || new Date(createdAt).toISOString().slice(0, 23) !== createdAt.slice(0, 23)) return undefined;
   return { createdAt, id: id.toLowerCase() };
 }
 
