@@ -10,6 +10,8 @@ import { IngestBatchRequestDto, IngestRequestDto } from './dto/ingest-request.dt
 import { IngestionResponseDto, toIngestionResponse } from './dto/ingestion-response.dto';
 import { IngestionPageResponseDto, toIngestionPageResponse } from './dto/ingestion-page-response.dto';
 import { ListIngestionsQueryDto } from './dto/list-ingestions-query.dto';
+import { ChunkPageResponseDto, toChunkPageResponse } from './dto/chunk-page-response.dto';
+import { ListChunksQueryDto } from './dto/list-chunks-query.dto';
 import { IdempotencyKey, IdempotencyKeyPipe, MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency-key.pipe';
 import { DEFAULT_COLLECTION } from '../vector-store/collection';
 import { IngestionService } from './ingestion.service';
@@ -92,6 +94,23 @@ export class IngestionController {
     const request = await this.ingestion.get(id);
     access.assertCanSee(request);
     return toIngestionResponse(request);
+  }
+
+  @Get(':id/chunks')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    operationId: 'listIngestionChunks',
+    summary: "An ingestion's stored chunks in chunk_index order, a page at a time, optionally with their embeddings",
+  })
+  @ApiParam({ name: 'id', format: 'uuid', example: EXAMPLE_ID })
+  @ApiResponse({ status: 200, type: ChunkPageResponseDto, description: 'One page; next_cursor is null on the last' })
+  @ApiErrorResponses(400, 404)
+  async listChunks(
+    @Param('id', UuidParamPipe) id: string,
+    @Query() query: ListChunksQueryDto,
+    @Access() access: CollectionAccess,
+  ): Promise<ChunkPageResponseDto> {
+    return toChunkPageResponse(await this.ingestion.listChunks(id, query, access));
   }
 
   @Delete(':id')

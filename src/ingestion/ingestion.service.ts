@@ -5,6 +5,8 @@ import { ChunkingOptions, resolveChunkingOptions } from '../chunking/chunking-op
 import { decodeCursor } from '../common/page-cursor';
 import type { IngestionPage } from '../status/ingestion-request.repository';
 import { DEFAULT_INGESTION_PAGE_LIMIT, ListIngestionsQueryDto, parseIngestionPageKey } from './dto/list-ingestions-query.dto';
+import { DEFAULT_CHUNK_PAGE_LIMIT, ListChunksQueryDto, parseChunkPageKey } from './dto/list-chunks-query.dto';
+import type { ChunkPage } from '../vector-store/vector-store';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { SqlEntityManager } from '../database/sql';
 import { IngestionRequest } from '../status/ingestion-request.entity';
@@ -67,6 +69,17 @@ export class IngestionService {
       after: query.cursor === undefined ? undefined : decodeCursor(query.cursor, parseIngestionPageKey),
       order: query.order ?? 'desc',
       limit: query.limit ?? DEFAULT_INGESTION_PAGE_LIMIT,
+    });
+  }
+
+  /** A page of an ingestion's chunks; INGESTION_NOT_FOUND (404) for an unknown id or another collection's. */
+  async listChunks(id: string, query: ListChunksQueryDto, access: CollectionAccess): Promise<ChunkPage> {
+    access.assertCanSee(await this.status.get(id));
+    return this.vectors.listChunks({
+      ingestionId: id,
+      afterIndex: query.cursor === undefined ? undefined : decodeCursor(query.cursor, parseChunkPageKey),
+      limit: query.limit ?? DEFAULT_CHUNK_PAGE_LIMIT,
+      withEmbeddings: query.include === 'embedding',
     });
   }
 

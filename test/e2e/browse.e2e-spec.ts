@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory';
+import { Embedder } from '../../src/embedding/embedder';
 import { IngestionPoller } from '../../src/ingestion/ingestion.poller';
 import { DbQueries } from '../support/db-queries';
 import { eventually, request } from '../support/http';
@@ -97,7 +98,7 @@ describeDatabase('browse: list ingestions, collections and chunks', () => {
     const desc = await pageThrough('limit=25', { between: addTwo });
     expect(desc.sizes).toEqual([25, 25, 25, 25, 20]);
     expect(desc.ids).toEqual(newestFirst.map((item) => item.id));
-    // Walked again, the listing starts with them (desc is the default order).
+    // Walked again from the start, the listing shows them first.
     expect((await pageThrough('limit=25&order=desc')).ids.slice(added)).toEqual(desc.ids);
 
     // Oldest first: the walk sees the 120 in reverse, then those created meanwhile, each once, none skipped.
@@ -200,6 +201,78 @@ describeDatabase('browse: list ingestions, collections and chunks', () => {
       status: 400,
       body: { code: 'VALIDATION_FAILED', details: [{ field: 'name' }] },
     });
+  });
+
+  it("should page through a completed ingestion's chunks in order, with the right texts, and their embeddings when asked", async () => {
+    const paragraphs = Array.from({ length: 12 }, (_, i) => `Paragraph ${i} explains step ${i} of the support procedure in a few words.`);
+    const text = paragraphs.join('\n\n');
+    const chunking = { strategy: 'recursive', chunk_size: 80, chunk_overlap: 0 };
+    const accepted = await as(ADMIN_KEY, 'POST', '/v1/ingest', { text, collection: 'support', chunking });
+    const id = accepted.body.id as string;
+    const chunksOf = (query = '', key = ADMIN_KEY) => as(key, 'GET', `/v1/ingest/${id}/chunks${query}`);
+    expect(await chunksOf()).toMatchObject({ status: 200, body: { items: [], next_cursor: null } });
+
+    const poller = app.get(IngestionPoller);
+    await eventually(async () => ((await poller.tick(), (await as(ADMIN_KEY, 'GET', `/v1/status/${id}`)).body.status === 'completed') ? true : undefined));
+    const items: { chunk_id: string; chunk_index: number; text: string; start_offset: number; end_offset: number }[] = [];
+    const sizes: number[] = [];
+    for (let cursor: string | null = null, first = true; first || cursor !== null; first = false) {
+      const page = await chunksOf(`?limit=5${cursor === null ? '' : `&cursor=${cursor}`}`);
+      expect(page.status).toBe(200);
+      items.push(...page.body.items);
+      sizes.push(page.body.items.length);
+      cursor = page.body.next_cursor;
+    }
+    // Each paragraph fits a chunk and no two do: one chunk a paragraph, in order.
+    expect(sizes).toEqual([5, 5, 2]);
+    expect(items.map((chunk) => chunk.text)).toEqual(paragraphs);
+    expect(items.map((chunk) => chunk.chunk_index)).toEqual(paragraphs.map((_, i) => i));
+    for (const chunk of items) expect(text.slice(chunk.start_offset, chunk.end_offset)).toBe(chunk.text);
+    expect(items.map((chunk) => chunk.chunk_id)).toEqual((await db.chunks(id)).map((row) => row.chunk_id));
+    expect(items[0]).toEqual({
+      chunk_id: expect.any(String),
+      chunk_index: 0,
+      text: paragraphs[0],
+      start_offset: 0,
+      end_offset: paragraphs[0].length,
+      token_count: expect.any(Number),
+      metadata: {},
+    });
+
+    const withEmbeddings = await chunksOf('?include=embedding&limit=500');
+    expect(withEmbeddings.body.next_cursor).toBeNull();
+    expect(withEmbeddings.body.items.map((chunk: { embedding: number[] }) => chunk.embedding)).toEqual(await db.embeddings(id));
+    // The embedder's own vector for the chunk's text (as stored: on PGlite vectors are inserted with 7 digits).
+    const [vector] = await app.get(Embedder).embed([paragraphs[0]]);
+    const stored: number[] = withEmbeddings.body.items[0].embedding;
+    expect(stored).toHaveLength(vector.length);
+    expect(Math.max(...stored.map((x, i) => Math.abs(x - vector[i])))).toBeLessThan(1e-6);
+    expect(withEmbeddings.body.items.map(({ embedding: _, ...chunk }: { embedding: number[] }) => chunk)).toEqual(items);
+
+    // Another collection's ingestion is answered exactly as an unknown id; its own collections' work.
+    const foreign = [...created].find(([, { collection }]) => collection === 'finance')![0];
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const refused = await as(SUPPORT_KEY, 'GET', `/v1/ingest/${foreign}/chunks`);
+    const absent = await as(SUPPORT_KEY, 'GET', `/v1/ingest/${unknown}/chunks`);
+    expect(refused).toMatchObject({ status: 404, body: { code: 'INGESTION_NOT_FOUND' } });
+    expect([refused.status, JSON.stringify(refused.body).replaceAll(foreign, unknown)]).toEqual([absent.status, JSON.stringify(absent.body)]);
+    expect((await as(ADMIN_KEY, 'GET', `/v1/ingest/${foreign}/chunks`)).body.items).toHaveLength(1);
+    expect((await chunksOf('', SUPPORT_KEY)).body.items).toHaveLength(12);
+
+    const bad: [string, string][] = [
+      ['?limit=0', 'limit'],
+      ['?limit=501', 'limit'],
+      ['?include=vectors', 'include'],
+      [`?cursor=${Buffer.from('[-1]').toString('base64url')}`, 'cursor'],
+      [`?cursor=${Buffer.from('["2026-12-02T10:00:00.000000Z","3f1c6a0e-5b7d-4f43-9c55-0d8f4f2f7a10"]').toString('base64url')}`, 'cursor'],
+      ['?cursor=%3D%3D', 'cursor'],
+      ['?order=asc', 'order'],
+    ];
+    for (const [query, field] of bad) {
+      const response = await chunksOf(query);
+      expect([query, response.status, response.body.code, response.body.details?.map((d: { field: string }) => d.field)]).toEqual([query, 400, 'VALIDATION_FAILED', [field]]);
+    }
+    expect(await as(ADMIN_KEY, 'GET', '/v1/ingest/not-a-uuid/chunks')).toMatchObject({ status: 400, body: { code: 'INVALID_ID' } });
   });
 
   it('should answer bad query parameters with 400 VALIDATION_FAILED naming the field', async () => {

@@ -11,6 +11,7 @@ export function useEveryRoute(
   batch: Json<paths['/v1/ingest/batch']['post']['responses'][202]>,
   ingestion: Json<paths['/v1/ingest/{id}']['get']['responses'][200]>,
   listed: Json<paths['/v1/ingest']['get']['responses'][200]>,
+  chunks: Json<paths['/v1/ingest/{id}/chunks']['get']['responses'][200]>,
   deleted: Json<paths['/v1/ingest/{id}']['delete']['responses'][200]>,
   uploaded: Json<paths['/v1/ingest/file']['post']['responses'][202]>,
   found: Json<paths['/v1/search']['post']['responses'][200]>,
@@ -34,6 +35,11 @@ export function useEveryRoute(
   for (const { name, ingestions, chunks, updated_at } of [...collections.items, collection]) {
     const counts: number = ingestions.accepted + ingestions.running + ingestions.completed + ingestions.failed + ingestions.superseded;
     seen.push(name, updated_at, String(counts + chunks));
+  }
+  for (const chunk of chunks.items) {
+    const offsets: number = chunk.chunk_index + chunk.start_offset + chunk.end_offset + (chunk.token_count ?? 0) + (chunk.metadata.page ?? 0);
+    const embedding: number[] = chunk.embedding ?? [];
+    seen.push(chunk.chunk_id, chunk.text, String(offsets), String(embedding.length), chunks.next_cursor ?? '');
   }
   const file = uploaded.id;
   for (const result of found.results) {
