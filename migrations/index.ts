@@ -7,6 +7,7 @@ import { Migration20261125160000_vector_index_segments } from './Migration202611
 import { Migration20261125170000_embedding_stored_inline } from './Migration20261125170000_embedding_stored_inline';
 import { Migration20261125180000_chunk_rows_inline } from './Migration20261125180000_chunk_rows_inline';
 import { Migration20261202000000_idempotency_per_caller } from './Migration20261202000000_idempotency_per_caller';
+import { Migration20261202100000_ingestion_listing } from './Migration20261202100000_ingestion_listing';
 
 /** Every migration, oldest first. `npm run migration:create` appends new ones here. */
 export const migrationsList = [
@@ -19,4 +20,5 @@ export const migrationsList = [
   Migration20261125170000_embedding_stored_inline,
   Migration20261125180000_chunk_rows_inline,
   Migration20261202000000_idempotency_per_caller,
+  Migration20261202100000_ingestion_listing,
 ];

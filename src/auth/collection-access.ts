@@ -16,6 +16,11 @@ export class CollectionAccess {
     private readonly collections: ReadonlySet<string> | null,
   ) {}
 
+  /** The collections the caller is limited to, for a query to filter by; null when it may use every one. */
+  get scope(): readonly string[] | null {
+    return this.collections === null ? null : [...this.collections].sort();
+  }
+
   canUse(collection: string): boolean {
     return this.collections === null || this.collections.has(collection);
   }

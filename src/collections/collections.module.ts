@@ -4,7 +4,7 @@ import { VectorStoreModule } from '../vector-store/vector-store.module';
 import { CollectionsController } from './collections.controller';
 import { CollectionsService } from './collections.service';
 
-/** Named corpora: DELETE /v1/collections/{name}. Ingest and search take the collection as a field. */
+/** Named corpora: GET /v1/collections, GET and DELETE /v1/collections/{name}. Ingest and search take the collection as a field. */
 @Module({
   imports: [StatusModule, VectorStoreModule],
   controllers: [CollectionsController],

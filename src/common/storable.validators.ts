@@ -86,3 +86,35 @@ export function IsBoundedJson(limits: JsonLimits, options?: ValidationOptions): 
       validator: { validate: (value: unknown) => value === undefined || value === null || jsonLimitViolation(value, limits) === undefined },
     });
 }
+
+/**
+ * ISO 8601 as ECMAScript's Date reads it by the standard: YYYY-MM-DD, optionally THH:mm[:ss[.fraction]] and Z
+ * or ±HH:mm (without an offset, a time is the server's local time and a date alone midnight UTC).
+ */
+const READABLE_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
+/** The instants PostgreSQL's timestamptz takes in the form toISOString writes: years 0001 to 9999 (no year 0). */
+const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00Z');
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * Whether Date reads the string as the instant the client wrote, within what PostgreSQL stores. IsISO8601 alone
+ * admits forms Date misreads or cannot read (week dates `2026-W01`, ordinal dates `2026-123`, basic format
+ * `20261101`, `-0001-01-01`, which V8 takes for 2001) and year 0, which PostgreSQL refuses: each would have
+ * become a wrong filter or a 500.
+ */
+export function isReadableInstant(value: string): boolean {
+  const instant = Date.parse(value);
+  return READABLE_INSTANT.test(value) && instant >= FIRST_INSTANT && instant <= LAST_INSTANT;
+}
+
+/** A date-time string that isReadableInstant accepts. */
+export function IsReadableInstant(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isReadableInstant',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: '$property must be a date-time from year 0001 to 9999 such as 2026-11-01T00:00:00Z', ...options },
+      validator: { validate: (value: unknown) => typeof value !== 'string' || isReadableInstant(value) },
+    });
+}

@@ -16,7 +16,13 @@ class BoundedValidationPipe extends ValidationPipe {
         { field: 'body', messages: [`the body must be nested at most ${MAX_BODY_DEPTH} levels deep`] },
       ]);
     }
-    return super.transform(value, metadata) as Promise<unknown>;
+    return (super.transform(value, metadata) as Promise<unknown>).catch((error: unknown) => {
+      // The factory below cannot tell a body from a query string: say which one was refused.
+      if (metadata.type === 'query' && error instanceof AppError && error.code === ErrorCode.ValidationFailed) {
+        throw new AppError(ErrorCode.ValidationFailed, 'Request query is invalid', error.details);
+      }
+      throw error;
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Access, CollectionAccess } from '../auth/collection-access';
@@ -8,6 +8,10 @@ import { DeleteResponseDto } from './dto/delete-response.dto';
 import { IngestAcceptedResponseDto, IngestBatchAcceptedResponseDto, toIngestAcceptedResponse } from './dto/ingest-accepted-response.dto';
 import { IngestBatchRequestDto, IngestRequestDto } from './dto/ingest-request.dto';
 import { IngestionResponseDto, toIngestionResponse } from './dto/ingestion-response.dto';
+import { IngestionPageResponseDto, toIngestionPageResponse } from './dto/ingestion-page-response.dto';
+import { ListIngestionsQueryDto } from './dto/list-ingestions-query.dto';
+import { ChunkPageResponseDto, toChunkPageResponse } from './dto/chunk-page-response.dto';
+import { ListChunksQueryDto } from './dto/list-chunks-query.dto';
 import { IdempotencyKey, IdempotencyKeyPipe, MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency-key.pipe';
 import { DEFAULT_COLLECTION } from '../vector-store/collection';
 import { IngestionService } from './ingestion.service';
@@ -65,6 +69,21 @@ export class IngestionController {
     return { ingestions: submitted.map(({ request, outcome }) => toIngestAcceptedResponse(request, outcome)) };
   }
 
+  @Get()
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    operationId: 'listIngestions',
+    summary: 'Ingestions, newest first (or oldest), filtered, a page at a time',
+    description:
+      'Keyset pagination on (created_at, id): next_cursor resumes strictly after the last item, so ingestions created while ' +
+      'paging never repeat or shift an item. An API key limited to collections sees only those.',
+  })
+  @ApiResponse({ status: 200, type: IngestionPageResponseDto, description: 'One page; next_cursor is null on the last' })
+  @ApiErrorResponses(400, 403)
+  async list(@Query() query: ListIngestionsQueryDto, @Access() access: CollectionAccess): Promise<IngestionPageResponseDto> {
+    return toIngestionPageResponse(await this.ingestion.list(query, access));
+  }
+
   @Get(':id')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ operationId: 'getIngestion', summary: 'An ingestion request: options, status, counts and timestamps (not the text)' })
@@ -75,6 +94,23 @@ export class IngestionController {
     const request = await this.ingestion.get(id);
     access.assertCanSee(request);
     return toIngestionResponse(request);
+  }
+
+  @Get(':id/chunks')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    operationId: 'listIngestionChunks',
+    summary: "An ingestion's stored chunks in chunk_index order, a page at a time, optionally with their embeddings",
+  })
+  @ApiParam({ name: 'id', format: 'uuid', example: EXAMPLE_ID })
+  @ApiResponse({ status: 200, type: ChunkPageResponseDto, description: 'One page; next_cursor is null on the last' })
+  @ApiErrorResponses(400, 404)
+  async listChunks(
+    @Param('id', UuidParamPipe) id: string,
+    @Query() query: ListChunksQueryDto,
+    @Access() access: CollectionAccess,
+  ): Promise<ChunkPageResponseDto> {
+    return toChunkPageResponse(await this.ingestion.listChunks(id, query, access));
   }
 
   @Delete(':id')

@@ -2,6 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { CollectionAccess } from '../auth/collection-access';
 import { AppConfig } from '../config/app-config';
 import { ChunkingOptions, resolveChunkingOptions } from '../chunking/chunking-options';
+import { decodeCursor } from '../common/page-cursor';
+import type { IngestionPage } from '../status/ingestion-request.repository';
+import { DEFAULT_INGESTION_PAGE_LIMIT, ListIngestionsQueryDto, parseIngestionPageKey } from './dto/list-ingestions-query.dto';
+import { DEFAULT_CHUNK_PAGE_LIMIT, ListChunksQueryDto, parseChunkPageKey } from './dto/list-chunks-query.dto';
+import type { ChunkPage } from '../vector-store/vector-store';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { SqlEntityManager } from '../database/sql';
 import { IngestionRequest } from '../status/ingestion-request.entity';
@@ -46,6 +51,36 @@ export class IngestionService {
     const ingestions = dtos.map((dto, i) => this.toNewIngestion(dto, `documents.${i}.`));
     await this.intake.assertRoom(ingestions.length);
     return this.status.submitBatch(ingestions);
+  }
+
+  /**
+   * A page of ingestions: of `query.collection` (which the caller must be allowed to use) or else of every
+   * collection the caller may use, filtered in SQL, so a limited key never sees another collection's rows.
+   */
+  list(query: ListIngestionsQueryDto, access: CollectionAccess): Promise<IngestionPage> {
+    if (query.collection !== undefined) access.assertCanUse(query.collection);
+    return this.status.list({
+      collections: query.collection !== undefined ? [query.collection] : access.scope,
+      status: query.status,
+      documentId: query.document_id,
+      // As search reads them: an offset-less time is local to the server, a date alone is midnight UTC.
+      createdAfter: query.created_after === undefined ? undefined : new Date(query.created_after).toISOString(),
+      createdBefore: query.created_before === undefined ? undefined : new Date(query.created_before).toISOString(),
+      after: query.cursor === undefined ? undefined : decodeCursor(query.cursor, parseIngestionPageKey),
+      order: query.order ?? 'desc',
+      limit: query.limit ?? DEFAULT_INGESTION_PAGE_LIMIT,
+    });
+  }
+
+  /** A page of an ingestion's chunks; INGESTION_NOT_FOUND (404) for an unknown id or another collection's. */
+  async listChunks(id: string, query: ListChunksQueryDto, access: CollectionAccess): Promise<ChunkPage> {
+    access.assertCanSee(await this.status.get(id));
+    return this.vectors.listChunks({
+      ingestionId: id,
+      afterIndex: query.cursor === undefined ? undefined : decodeCursor(query.cursor, parseChunkPageKey),
+      limit: query.limit ?? DEFAULT_CHUNK_PAGE_LIMIT,
+      withEmbeddings: query.include === 'embedding',
+    });
   }
 
   /** The submission for a request body, with its chunking resolved; `field` prefixes the fields errors name. */

@@ -107,6 +107,72 @@ function decodePart(bytes: Uint8Array): string {
   return utf8.decode(bytes.subarray(start, end));
 }
 
+/** Where a page of the ingestion listing resumes: strictly after this row, in the listing's order. */
+export interface IngestionPageKey {
+  /** created_at to the microsecond, in UTC (`2026-12-02T10:00:00.123456Z`): a JavaScript Date keeps only milliseconds. */
+  createdAt: string;
+  id: string;
+}
+
+/** One page of the listing: which requests, in what order, after which row. */
+export interface IngestionListing {
+  /** Only these collections; every collection when null. */
+  collections: readonly string[] | null;
+  status?: IngestionStatus;
+  documentId?: string;
+  /** created_at at or after this instant (ISO 8601). */
+  createdAfter?: string;
+  /** created_at before this instant (ISO 8601). */
+  createdBefore?: string;
+  after?: IngestionPageKey;
+  /** desc: newest first. */
+  order: 'asc' | 'desc';
+  limit: number;
+}
+
+export interface IngestionPage {
+  requests: IngestionRequest[];
+  /** The last request's key when more follow; undefined on the last page. */
+  next?: IngestionPageKey;
+}
+
+/** Requests of one collection by status, and when one of them last changed. */
+export interface CollectionSummary {
+  collection: string;
+  counts: Record<IngestionStatus, number>;
+  updatedAt: Date;
+}
+
+/**
+ * The statement behind listPage, with `?` parameters (exported so a test can EXPLAIN exactly it). The order
+ * is (created_at, id), which the (created_at, id) and (collection, created_at, id) indexes hold, so a page is
+ * an index range scan that stops after limit + 1 rows (one more, to know whether a next page exists), with
+ * no sort, whatever the table's size and however deep the page; descending walks the same indexes backwards.
+ */
+export function ingestionPageQuery(table: string, columns: string, listing: IngestionListing): { sql: string; params: unknown[] } {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  const where = (condition: string, ...values: unknown[]) => {
+    conditions.push(condition);
+    params.push(...values);
+  };
+  const { collections, after } = listing;
+  if (collections) where(collections.length > 0 ? `collection in (${collections.map(() => '?').join(', ')})` : 'false', ...collections);
+  if (listing.status !== undefined) where('status = ?', listing.status);
+  if (listing.documentId !== undefined) where('document_id = ?', listing.documentId);
+  if (listing.createdAfter !== undefined) where('created_at >= ?::timestamptz', listing.createdAfter);
+  if (listing.createdBefore !== undefined) where('created_at < ?::timestamptz', listing.createdBefore);
+  const direction = listing.order === 'desc' ? 'desc' : 'asc';
+  // A row comparison, not `a < x or (a = x and id < y)`: the planner turns it into one index range bound.
+  if (after) where(`(created_at, id) ${direction === 'desc' ? '<' : '>'} (?::timestamptz, ?::uuid)`, after.createdAt, after.id);
+  const sql = `select ${columns}, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as page_at
+       from ${table}
+      where ${conditions.length > 0 ? conditions.join(' and ') : 'true'}
+      order by created_at ${direction}, id ${direction}
+      limit ?`;
+  return { sql, params: [...params, Math.trunc(listing.limit) + 1] };
+}
+
 /**
  * Every write to ingestion_requests. Transitions are single UPDATE statements guarded by the expected
  * status and lock owner, so a worker that lost its lease can never overwrite another worker's result.
@@ -436,6 +502,47 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
   async deleteByCollection(tx: SqlEntityManager, collection: string): Promise<number> {
     const rows = await tx.execute(`delete from ${this.table} where collection = ? returning id`, [collection]);
     return rows.length;
+  }
+
+  /** A page of requests (without their texts), in (created_at, id) order, resuming after `listing.after`. */
+  async listPage(listing: IngestionListing): Promise<IngestionPage> {
+    const { sql, params } = ingestionPageQuery(this.table, this.listedColumns, listing);
+    const rows = await this.em.execute<(Record<string, unknown> & { page_at: string })[]>(sql, params);
+    const page = rows.slice(0, listing.limit);
+    const last = page.at(-1);
+    return {
+      requests: page.map(({ page_at: _, ...row }) => this.map(row)),
+      next: rows.length > listing.limit && last ? { createdAt: last.page_at, id: last.id as string } : undefined,
+    };
+  }
+
+  /** The columns a read of the entity loads (every one but the lazy text), as the listing selects them. */
+  get listedColumns(): string {
+    const meta = this.em.getMetadata().get(this.entityName);
+    return meta.props.filter((prop) => !prop.lazy && prop.persist !== false).flatMap((prop) => prop.fieldNames).join(', ');
+  }
+
+  /**
+   * Every collection that has requests (of `collections` only, unless null), by name: how many requests it
+   * has in each status and its newest updated_at. One pass over the requests, grouped.
+   */
+  async summarizeCollections(tx: SqlEntityManager, collections: readonly string[] | null): Promise<CollectionSummary[]> {
+    if (collections?.length === 0) return [];
+    const statuses = Object.values(IngestionStatus);
+    const rows = await tx.execute<Record<string, string | number | Date>[]>(
+      `select collection, ${statuses.map((status) => `count(*) filter (where status = '${status}') as "${status}"`).join(', ')},
+              max(updated_at) as updated_at
+         from ${this.table}
+        ${collections ? `where collection in (${collections.map(() => '?').join(', ')})` : ''}
+        group by collection
+        order by collection`,
+      collections ? [...collections] : [],
+    );
+    return rows.map((row) => ({
+      collection: String(row.collection),
+      counts: Object.fromEntries(statuses.map((status) => [status, Number(row[status])])) as Record<IngestionStatus, number>,
+      updatedAt: new Date(row.updated_at),
+    }));
   }
 
   private async transitionFromRunning(

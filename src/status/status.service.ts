@@ -10,6 +10,7 @@ import { ClaimedRequest, Completion, ExistingRequest, IdempotencyScope, Ingestio
 import { IngestionStatus } from './ingestion-status';
 import { WorkInProgress } from './work-in-progress';
 import { DEFAULT_COLLECTION } from '../vector-store/collection';
+import type { CollectionSummary, IngestionListing, IngestionPage } from './ingestion-request.repository';
 
 export interface NewIngestion {
   /** The text, or an upload too long to hold whole (read in parts to hash and to store it). */
@@ -193,6 +194,16 @@ export class StatusService {
 
   get(id: string): Promise<IngestionRequest> {
     return this.requests.findByIdOrFail(id);
+  }
+
+  /** One page of requests, newest or oldest first, filtered (see IngestionListing). */
+  list(listing: IngestionListing): Promise<IngestionPage> {
+    return this.requests.listPage(listing);
+  }
+
+  /** Each collection with requests (of `collections`, unless null): counts by status and its last change, in `tx`. */
+  summarizeCollections(tx: SqlEntityManager, collections: readonly string[] | null): Promise<CollectionSummary[]> {
+    return this.requests.summarizeCollections(tx, collections);
   }
 
   claim(workerId: string, limit: number): Promise<ClaimedRequest[]> {

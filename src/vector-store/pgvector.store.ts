@@ -8,7 +8,7 @@ import { executeBound, tableName, SqlEntityManager } from '../database/sql';
 import { Embedder } from '../embedding/embedder';
 import { indexedThrough, segmentCondition, SegmentCatalog } from './index-segments';
 import { binaryVectorArray } from './vector-binary';
-import { ChunkSet, KeywordQuery, SearchFilters, SearchHit, VectorQuery, VectorStore } from './vector-store';
+import { ChunkPage, ChunkPageQuery, ChunkSet, KeywordQuery, SearchFilters, SearchHit, VectorQuery, VectorStore } from './vector-store';
 
 /** Rows per INSERT: bounds the size of one statement's array parameters (a 384-d vector is ~3 KB of text). */
 const INSERT_BATCH = 500;
@@ -207,6 +207,52 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
   async hasChunks(collection: string): Promise<boolean> {
     const rows = await this.em.execute(`select 1 from ${this.table} where collection = ? limit 1`, [collection]);
     return rows.length > 0;
+  }
+
+  /**
+   * Keyset on the (ingestion_id, chunk_index) unique index: a page is a range of it, however deep. One row more
+   * than asked for says whether another page follows. Embeddings are read in pgvector's text form, which
+   * prints each float4 exactly (shortest round-trip digits).
+   */
+  async listChunks(query: ChunkPageQuery): Promise<ChunkPage> {
+    const limit = Math.trunc(query.limit);
+    const rows = await this.em.execute<
+      { chunk_id: string; chunk_index: number; chunk_text: string; start_offset: number; end_offset: number; token_count: number | null; chunk_metadata: Record<string, unknown>; embedding?: string }[]
+    >(
+      `select chunk_id, chunk_index, chunk_text, start_offset, end_offset, token_count, chunk_metadata
+              ${query.withEmbeddings ? ', embedding::text as embedding' : ''}
+         from ${this.table}
+        where ingestion_id = ? and chunk_index > ?
+        order by chunk_index
+        limit ?`,
+      [query.ingestionId, query.afterIndex ?? -1, limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    return {
+      chunks: page.map((row) => ({
+        chunkId: row.chunk_id,
+        index: row.chunk_index,
+        text: row.chunk_text,
+        start: row.start_offset,
+        end: row.end_offset,
+        tokenCount: row.token_count,
+        metadata: row.chunk_metadata,
+        ...(row.embedding === undefined ? {} : { embedding: pgvector.fromSql(row.embedding) as number[] }),
+      })),
+      next: rows.length > limit ? page.at(-1)?.chunk_index : undefined,
+    };
+  }
+
+  /** One grouped count; the (collection, created_at) index can serve it without reading the chunks' rows. */
+  async countByCollection(tx: SqlEntityManager, collections: readonly string[] | null): Promise<Map<string, number>> {
+    if (collections?.length === 0) return new Map();
+    const rows = await tx.execute<{ collection: string; n: string | number }[]>(
+      `select collection, count(*) as n from ${this.table}
+        ${collections ? `where collection in (${collections.map(() => '?').join(', ')})` : ''}
+        group by collection`,
+      collections ? [...collections] : [],
+    );
+    return new Map(rows.map((row) => [row.collection, Number(row.n)]));
   }
 
   async deleteByIngestion(tx: SqlEntityManager, ingestionId: string): Promise<number> {

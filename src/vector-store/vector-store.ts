@@ -66,6 +66,33 @@ export interface SearchHit {
   score: number;
 }
 
+/** A chunk as stored, for reading back an ingestion's chunks. */
+export interface StoredChunk {
+  chunkId: string;
+  index: number;
+  text: string;
+  start: number;
+  end: number;
+  tokenCount: number | null;
+  metadata: Record<string, unknown>;
+  /** Only when asked for. */
+  embedding?: number[];
+}
+
+export interface ChunkPageQuery {
+  ingestionId: string;
+  /** Resume after this chunk_index. */
+  afterIndex?: number;
+  limit: number;
+  withEmbeddings: boolean;
+}
+
+export interface ChunkPage {
+  chunks: StoredChunk[];
+  /** The last chunk's index when more follow; undefined on the last page. */
+  next?: number;
+}
+
 /** Where chunk vectors live. Writes take the caller's transaction so chunks and status commit together. */
 export abstract class VectorStore {
   /** Replaces every chunk of each set's ingestion with `set.chunks` (a retry overwrites, never duplicates). */
@@ -82,4 +109,8 @@ export abstract class VectorStore {
   abstract deleteByCollection(tx: SqlEntityManager, collection: string): Promise<number>;
   /** Whether the collection holds any chunk (an index probe, not a count). */
   abstract hasChunks(collection: string): Promise<boolean>;
+  /** An ingestion's chunks in chunk_index order, a page at a time. */
+  abstract listChunks(query: ChunkPageQuery): Promise<ChunkPage>;
+  /** Chunks per collection (of `collections` only, unless null), in `tx`; a collection without chunks is absent. */
+  abstract countByCollection(tx: SqlEntityManager, collections: readonly string[] | null): Promise<Map<string, number>>;
 }

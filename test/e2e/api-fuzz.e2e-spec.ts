@@ -105,9 +105,37 @@ const segment = fc.oneof(
   fc.constantFrom('%', '%E0%A4%A', '%00', '..', '', '%2F', '%C0%AF', '\u00e9', '::'),
 );
 
+/** Query strings for the listing routes (ingestions, an ingestion's chunks): their parameters and others, with hostile, malformed and borderline values. */
+const queryString = fc
+  .dictionary(
+    fc.oneof(fc.constantFrom('collection', 'status', 'document_id', 'created_after', 'created_before', 'limit', 'cursor', 'order', 'include'), fc.string()),
+    fc.oneof(
+      fc.string(),
+      unstorable,
+      fc.integer().map(String),
+      fc.double().map(String),
+      fc.constantFrom('2026-W01', '2026-123', '20261101', '2026-11-01T10:00+01', '2026-02-30', '9999-12-31T23:59:59Z', '0000-01-01', '-0001-01-01', 'asc', 'failed', 'embedding'),
+      fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v)).toString('base64url')),
+      fc.tuple(fc.date({ noInvalidDate: true }), fc.uuid()).map(([d, id]) => Buffer.from(JSON.stringify([`${d.toISOString().slice(0, -1)}000Z`, id])).toString('base64url')),
+    ),
+    { maxKeys: 4 },
+  )
+  .map((query) => new URLSearchParams(query).toString());
+
 const call = fc.oneof(
   fc.record({ method: fc.constant('POST' as const), url: fc.constant('/v1/ingest'), body: badBody, contentType, key: fc.option(fc.string()) }),
   fc.record({ method: fc.constant('POST' as const), url: fc.constant('/v1/search'), body: searchBody, contentType, key: fc.constant(null) }),
+  fc.record({
+    method: fc.constant('GET' as const),
+    url: fc.oneof(
+      queryString.map((query) => `/v1/ingest?${query}`),
+      fc.tuple(segment, queryString).map(([id, query]) => `/v1/ingest/${id}/chunks?${query}`),
+      segment.map((name) => `/v1/collections/${name}`),
+    ),
+    body: fc.constant(null),
+    contentType,
+    key: fc.constant(null),
+  }),
   fc.record({
     method: fc.constantFrom('GET' as const, 'DELETE' as const, 'POST' as const, 'PUT' as const, 'PATCH' as const),
     url: fc.tuple(fc.constantFrom('/v1/status/', '/v1/ingest/', '/v1/', '/', '/v1/search/'), segment, fc.option(segment)).map(([p, a, b]) => `${p}${a}${b === null ? '' : `/${b}`}`),

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import { createApp } from '../../src/app.factory';
+import { IngestionPoller } from '../../src/ingestion/ingestion.poller';
 import { request } from '../support/http';
 import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
 
@@ -104,7 +105,20 @@ describeDatabase('OpenAPI contract: outside tools agree with the server', () => 
     check('/v1/status/{id}', 'get', await request(app, 'GET', `/v1/status/${accepted.body.id}`));
     check('/v1/ingest/{id}', 'get', await request(app, 'GET', `/v1/ingest/${accepted.body.id}`));
     check('/v1/ingest/{id}', 'get', await request(app, 'GET', '/v1/ingest/not-a-uuid'));
+    check('/v1/ingest', 'get', await request(app, 'GET', '/v1/ingest?limit=1'));
+    check('/v1/ingest/{id}/chunks', 'get', await request(app, 'GET', `/v1/ingest/${accepted.body.id}/chunks`));
+    await app.get(IngestionPoller).tick(); // processed: its chunk is checked too
+    const chunks = await request(app, 'GET', `/v1/ingest/${accepted.body.id}/chunks?include=embedding`);
+    expect(chunks.body.items).toHaveLength(1);
+    check('/v1/ingest/{id}/chunks', 'get', chunks);
+    check('/v1/ingest/{id}/chunks', 'get', await request(app, 'GET', '/v1/ingest/00000000-0000-4000-8000-000000000000/chunks'));
+    check('/v1/ingest/{id}/chunks', 'get', await request(app, 'GET', `/v1/ingest/${accepted.body.id}/chunks?limit=0`));
+    check('/v1/ingest', 'get', await request(app, 'GET', '/v1/ingest?limit=0&cursor=x'));
     check('/v1/search', 'post', await request(app, 'POST', '/v1/search', { query: 'contract', mode: 'hybrid' }));
+    check('/v1/collections', 'get', await request(app, 'GET', '/v1/collections'));
+    check('/v1/collections/{name}', 'get', await request(app, 'GET', '/v1/collections/default'));
+    check('/v1/collections/{name}', 'get', await request(app, 'GET', '/v1/collections/empty'));
+    check('/v1/collections/{name}', 'get', await request(app, 'GET', '/v1/collections/-x'));
     check('/v1/ingest/{id}', 'delete', await request(app, 'DELETE', `/v1/ingest/${accepted.body.id}`));
     check('/v1/collections/{name}', 'delete', await request(app, 'DELETE', '/v1/collections/empty'));
   });

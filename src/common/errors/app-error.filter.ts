@@ -13,6 +13,7 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.EmptyFile:
       return HttpStatus.BAD_REQUEST;
     case ErrorCode.IngestionNotFound:
+    case ErrorCode.CollectionNotFound:
     case ErrorCode.RouteNotFound:
       return HttpStatus.NOT_FOUND;
     case ErrorCode.PayloadTooLarge:

@@ -5,6 +5,8 @@ export enum ErrorCode {
   InvalidJson = 'INVALID_JSON',
   InvalidUrl = 'INVALID_URL',
   IngestionNotFound = 'INGESTION_NOT_FOUND',
+  /** A collection with no ingestions: collections exist through their ingestions. */
+  CollectionNotFound = 'COLLECTION_NOT_FOUND',
   RouteNotFound = 'ROUTE_NOT_FOUND',
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
   UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
@@ -45,5 +47,9 @@ export class AppError extends Error {
 
   static notFound(id: string): AppError {
     return new AppError(ErrorCode.IngestionNotFound, `No ingestion with id ${id}`);
+  }
+
+  static collectionNotFound(name: string): AppError {
+    return new AppError(ErrorCode.CollectionNotFound, `No collection "${name}": it has no ingestions`, { collection: name });
   }
 }

@@ -10,10 +10,14 @@ export function useEveryRoute(
   accepted: Json<paths['/v1/ingest']['post']['responses'][202]>,
   batch: Json<paths['/v1/ingest/batch']['post']['responses'][202]>,
   ingestion: Json<paths['/v1/ingest/{id}']['get']['responses'][200]>,
+  listed: Json<paths['/v1/ingest']['get']['responses'][200]>,
+  chunks: Json<paths['/v1/ingest/{id}/chunks']['get']['responses'][200]>,
   deleted: Json<paths['/v1/ingest/{id}']['delete']['responses'][200]>,
   uploaded: Json<paths['/v1/ingest/file']['post']['responses'][202]>,
   found: Json<paths['/v1/search']['post']['responses'][200]>,
   dropped: Json<paths['/v1/collections/{name}']['delete']['responses'][200]>,
+  collections: Json<paths['/v1/collections']['get']['responses'][200]>,
+  collection: Json<paths['/v1/collections/{name}']['get']['responses'][200]>,
   live: Json<paths['/health/live']['get']['responses'][200]>,
   ready: Json<paths['/health/ready']['get']['responses'][200]>,
   notReady: Json<paths['/health/ready']['get']['responses'][503]>,
@@ -26,7 +30,17 @@ export function useEveryRoute(
   seen.push(accepted.id, accepted.status, accepted.status_url, accepted.outcome, accepted.created_at, String(attempts), String(accepted.document_version), accepted.document_id ?? '', ...optional.map(String));
   seen.push(...batch.ingestions.map((item) => item.status_url));
   seen.push(ingestion.collection, String(ingestion.text_length), ingestion.chunking.strategy ?? '', ingestion.source_metadata.source ?? '');
+  seen.push(...listed.items.map((item) => `${item.id} ${item.collection} ${item.status} ${item.text_length}`), listed.next_cursor ?? '');
   seen.push(String(deleted.deleted), String(deleted.chunks_deleted + dropped.ingestions_deleted + dropped.chunks_deleted), dropped.collection);
+  for (const { name, ingestions, chunks, updated_at } of [...collections.items, collection]) {
+    const counts: number = ingestions.accepted + ingestions.running + ingestions.completed + ingestions.failed + ingestions.superseded;
+    seen.push(name, updated_at, String(counts + chunks));
+  }
+  for (const chunk of chunks.items) {
+    const offsets: number = chunk.chunk_index + chunk.start_offset + chunk.end_offset + (chunk.token_count ?? 0) + (chunk.metadata.page ?? 0);
+    const embedding: number[] = chunk.embedding ?? [];
+    seen.push(chunk.chunk_id, chunk.text, String(offsets), String(embedding.length), chunks.next_cursor ?? '');
+  }
   const file = uploaded.id;
   for (const result of found.results) {
     const pages: number = (result.chunk_metadata.page ?? 0) + (result.chunk_metadata.page_end ?? 0);
