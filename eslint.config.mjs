@@ -15,6 +15,8 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      // A leading underscore says "unused on purpose" (a parameter a signature needs, a destructured rest's sibling).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
       // Fastify hooks and polled checks are async by contract, awaiting or not.
       '@typescript-eslint/require-await': 'off',
       // Logs and the CLI print values of unknown shape with String() on purpose.
