@@ -32,8 +32,26 @@ interface Size {
 }
 
 const SIZES: Record<string, Size> = {
-  smoke: { name: 'smoke', serviceEnv: { INDEX_MIN_SEGMENT_CHUNKS: '100' }, documents: 40, documentChars: 5000, topics: 20, searchScales: [1000, 3000], queries: 20, scaleBatchDocuments: 10 },
-  full: { name: 'full', serviceEnv: {}, documents: 2000, documentChars: 5000, topics: 300, searchScales: [10_000, 100_000], queries: 500, scaleBatchDocuments: 200 },
+  smoke: {
+    name: 'smoke',
+    serviceEnv: { INDEX_MIN_SEGMENT_CHUNKS: '100' },
+    documents: 40,
+    documentChars: 5000,
+    topics: 20,
+    searchScales: [1000, 3000],
+    queries: 20,
+    scaleBatchDocuments: 10,
+  },
+  full: {
+    name: 'full',
+    serviceEnv: {},
+    documents: 2000,
+    documentChars: 5000,
+    topics: 300,
+    searchScales: [10_000, 100_000],
+    queries: 500,
+    scaleBatchDocuments: 200,
+  },
 };
 
 const SEED = 20261125;
@@ -116,16 +134,19 @@ function measureStages(documents: string[], embedder: HashingEmbedder): Figures 
 
 /** Starts the built service on `schema` (migrations applied at boot). */
 async function startService(url: string, schema: string, extra: Record<string, string> = {}, nodeArgs = SERVICE_NODE_ARGS): Promise<AppProcess> {
-  const app = await AppProcess.start({
-    DATABASE_URL: url,
-    DB_SCHEMA: schema,
-    MIGRATIONS_RUN_ON_BOOT: 'true',
-    POLL_INTERVAL_MS: '20',
-    LOG_LEVEL: 'warn',
-    // The bench is one client sending thousands of requests a minute: measure throughput, not the rate limit.
-    RATE_LIMIT_MAX: '0',
-    ...extra,
-  }, { nodeArgs });
+  const app = await AppProcess.start(
+    {
+      DATABASE_URL: url,
+      DB_SCHEMA: schema,
+      MIGRATIONS_RUN_ON_BOOT: 'true',
+      POLL_INTERVAL_MS: '20',
+      LOG_LEVEL: 'warn',
+      // The bench is one client sending thousands of requests a minute: measure throughput, not the rate limit.
+      RATE_LIMIT_MAX: '0',
+      ...extra,
+    },
+    { nodeArgs },
+  );
   return app.ready(60_000);
 }
 
@@ -134,13 +155,22 @@ async function startService(url: string, schema: string, extra: Record<string, s
  * measures GET /v1/status latency; then the same rows through raw COPY and LangChain, with the HNSW index
  * present during the load (steady state) and built after it (bulk load).
  */
-async function measureIngest(url: string, pool: Pool, documents: string[], rows: ChunkRow[], embedder: HashingEmbedder, size: Size): Promise<Figures> {
+async function measureIngest(
+  url: string,
+  pool: Pool,
+  documents: string[],
+  rows: ChunkRow[],
+  embedder: HashingEmbedder,
+  size: Size,
+): Promise<Figures> {
   const throughService = async (perRequest: number): Promise<Figures> => {
     await pool.query(`drop schema if exists "${SERVICE_SCHEMA}" cascade`);
     const app = await startService(url, SERVICE_SCHEMA, size.serviceEnv);
     try {
       const figures = await ingestThroughApi(app, pool, SERVICE_SCHEMA, documents, { waitForIndex: true, perRequest });
-      log(`service, ${perRequest} document(s) a request: ${figures.chunks} chunks completed in ${figures.seconds} s = ${figures.chunksPerSecond} chunks/s; all indexed after ${figures.indexedSeconds} s`);
+      log(
+        `service, ${perRequest} document(s) a request: ${figures.chunks} chunks completed in ${figures.seconds} s = ${figures.chunksPerSecond} chunks/s; all indexed after ${figures.indexedSeconds} s`,
+      );
       return figures;
     } finally {
       await app.stop();
@@ -225,7 +255,9 @@ async function ingestThroughApi(
       ids.push(response.body.id);
     });
   } else {
-    const batches = Array.from({ length: Math.ceil(documents.length / options.perRequest) }, (_, i) => documents.slice(i * options.perRequest, (i + 1) * options.perRequest));
+    const batches = Array.from({ length: Math.ceil(documents.length / options.perRequest) }, (_, i) =>
+      documents.slice(i * options.perRequest, (i + 1) * options.perRequest),
+    );
     await inParallel(batches, 2, async (batch) => {
       const response = await client.json('POST', '/v1/ingest/batch', { documents: batch.map((text) => ({ text, chunking: CHUNKING })) });
       if (response.status !== 202) throw new Error(`batch ingest answered ${response.status}: ${JSON.stringify(response.body)}`);
@@ -308,7 +340,9 @@ async function measureSearch(url: string, pool: Pool, corpus: Corpus, embedder: 
         if ((await peer.search(q, TOP_K)) !== TOP_K) throw new Error('LangChain returned too few results');
       });
       await peer.close();
-      log(`at ${loaded} chunks: HTTP p50 ${round(http.p50, 2)} ms, raw SQL p50 ${round(raw.latency.p50, 2)} ms, LangChain p50 ${round(langchain.p50, 2)} ms, recall@10 ${raw.recall}`);
+      log(
+        `at ${loaded} chunks: HTTP p50 ${round(http.p50, 2)} ms, raw SQL p50 ${round(raw.latency.p50, 2)} ms, LangChain p50 ${round(langchain.p50, 2)} ms, recall@10 ${raw.recall}`,
+      );
       results.push({
         chunks: loaded,
         httpMs: mapValues(http, (v) => round(v, 2)),
@@ -336,7 +370,11 @@ async function timeQueries(queries: string[], run: (q: string) => Promise<void>)
 }
 
 /** The store's own query on one connection, timed; and recall@10 against an exact (sequential) scan. */
-async function rawSqlSearch(pool: Pool, schema: string, vectors: Float32Array[]): Promise<{ latency: { p50: number; p95: number; p99: number }; recall: number }> {
+async function rawSqlSearch(
+  pool: Pool,
+  schema: string,
+  vectors: Float32Array[],
+): Promise<{ latency: { p50: number; p95: number; p99: number }; recall: number }> {
   const client = await pool.connect();
   try {
     // The service searches with ef_search = SEARCH_EF_SEARCH: measure the same index search it runs, on the
@@ -385,9 +423,16 @@ async function seedServiceTables(pool: Pool, schema: string, rows: ChunkRow[]): 
           }
         })(),
       ),
-      client.query(copyFrom(`copy "${schema}".ingestion_requests (id, status, text, text_length, source_metadata, chunking, attempts, max_attempts, chunk_count) from stdin`)),
+      client.query(
+        copyFrom(
+          `copy "${schema}".ingestion_requests (id, status, text, text_length, source_metadata, chunking, attempts, max_attempts, chunk_count) from stdin`,
+        ),
+      ),
     );
-    await pipeline(Readable.from(rows.map(chunkCopyLine)), client.query(copyFrom(`copy "${schema}".chunk_vectors (${CHUNK_COPY_COLUMNS}) from stdin`)));
+    await pipeline(
+      Readable.from(rows.map(chunkCopyLine)),
+      client.query(copyFrom(`copy "${schema}".chunk_vectors (${CHUNK_COPY_COLUMNS}) from stdin`)),
+    );
     await client.query(`analyze "${schema}".chunk_vectors`);
   } finally {
     client.release();
@@ -453,7 +498,9 @@ async function measureMemory(url: string, pool: Pool, size: Size): Promise<Figur
       const done = await app.waitForStatus(accepted.id, 'completed', 30 * 60_000);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       runs.push({ nodeArgs: nodeArgs.join(' '), chunks: done.chunk_count, seconds: round(seconds, 1), peakRssMb: round(app.peakRssMb(), 0) });
-      log(`memory (${nodeArgs.join(' ') || 'V8 defaults'}): ${chars} characters, ${done.chunk_count} chunks in ${round(seconds, 1)} s, peak RSS ${round(app.peakRssMb(), 0)} MB`);
+      log(
+        `memory (${nodeArgs.join(' ') || 'V8 defaults'}): ${chars} characters, ${done.chunk_count} chunks in ${round(seconds, 1)} s, peak RSS ${round(app.peakRssMb(), 0)} MB`,
+      );
     } finally {
       await app.stop();
     }
@@ -472,7 +519,9 @@ function report(figures: Figures): void {
   const file = join(dir, `${new Date().toISOString().slice(0, 10)}${(figures.environment as Figures).size === 'smoke' ? '-smoke' : ''}.json`);
   writeFileSync(file, `${JSON.stringify(figures, null, 2)}\n`);
   const env = figures.environment as Figures;
-  console.log(`\n${env.size} run, ${env.date}: ${env.cpu}, ${env.memoryGiB} GiB, Node ${env.node}, PostgreSQL ${env.postgres}, pgvector ${env.pgvector}\n`);
+  console.log(
+    `\n${env.size} run, ${env.date}: ${env.cpu}, ${env.memoryGiB} GiB, Node ${env.node}, PostgreSQL ${env.postgres}, pgvector ${env.pgvector}\n`,
+  );
   console.log(formatTable(tableOf(figures)));
   console.log(`\nall figures: ${file}`);
 }

@@ -14,9 +14,7 @@ export class Migration20261202000000_idempotency_per_caller extends Migration {
     const t = `"${schema}".ingestion_requests`;
     this.addSql(`alter table ${t} add column if not exists idempotency_caller text;`);
     this.addSql(`update ${t} set idempotency_caller = '' where idempotency_key is not null and idempotency_caller is null;`);
-    this.addSql(
-      `create unique index if not exists ingestion_requests_idempotency_uq on ${t} (idempotency_key, idempotency_caller, collection);`,
-    );
+    this.addSql(`create unique index if not exists ingestion_requests_idempotency_uq on ${t} (idempotency_key, idempotency_caller, collection);`);
     this.addSql(`drop index if exists "${schema}".ingestion_requests_idempotency_key_uq;`);
   }
 

@@ -13,9 +13,7 @@ export class Migration20261202100000_ingestion_listing extends Migration {
   override up(): void {
     const s = `"${this.config.get('schema')}"`;
     this.addSql(`create index if not exists ingestion_requests_created_id_idx on ${s}.ingestion_requests (created_at, id);`);
-    this.addSql(
-      `create index if not exists ingestion_requests_collection_created_id_idx on ${s}.ingestion_requests (collection, created_at, id);`,
-    );
+    this.addSql(`create index if not exists ingestion_requests_collection_created_id_idx on ${s}.ingestion_requests (collection, created_at, id);`);
     this.addSql(`drop index if exists ${s}.ingestion_requests_collection_idx;`);
   }
 

@@ -27,7 +27,8 @@ export async function requeueForReembedding(em: SqlEntityManager, collection?: s
 async function main(args: string[]): Promise<void> {
   const flag = args.indexOf('--collection');
   const collection = flag === -1 ? undefined : args[flag + 1];
-  if (collection !== undefined && !COLLECTION_NAME.test(collection)) throw new Error(`usage: reembed [--collection <name>]; bad name "${collection}"`);
+  if (collection !== undefined && !COLLECTION_NAME.test(collection))
+    throw new Error(`usage: reembed [--collection <name>]; bad name "${collection}"`);
   const orm = await MikroORM.init(createOrmOptions(loadConfig()));
   try {
     const count = await requeueForReembedding(orm.em.fork() as SqlEntityManager, collection);

@@ -19,7 +19,10 @@ async function bootstrap(): Promise<void> {
   const base = `http://${config.listenHost.includes(':') ? `[${config.listenHost}]` : config.listenHost}:${config.PORT}`;
   Logger.log(`Ready: web page ${base}/ · API ${base}/v1 · docs ${base}/docs · database: ${where}`, 'Bootstrap');
   if (config.openBeyondLoopback) {
-    Logger.warn(`Listening on ${config.listenHost} with no API_KEYS: anyone who reaches port ${config.PORT} can ingest and delete. Set API_KEYS, or HOST=127.0.0.1`, 'Bootstrap');
+    Logger.warn(
+      `Listening on ${config.listenHost} with no API_KEYS: anyone who reaches port ${config.PORT} can ingest and delete. Set API_KEYS, or HOST=127.0.0.1`,
+      'Bootstrap',
+    );
   }
 }
 
@@ -31,7 +34,10 @@ function exitByShutdownDeadline(config: AppConfig): void {
   const deadlineMs = config.SHUTDOWN_GRACE_MS + SHUTDOWN_DEADLINE_EXTRA_MS;
   const arm = (signal: NodeJS.Signals) => () => {
     setTimeout(() => {
-      Logger.error(`Shutdown (${signal}) still not done after ${deadlineMs} ms (SHUTDOWN_GRACE_MS + ${SHUTDOWN_DEADLINE_EXTRA_MS} ms); exiting`, 'Bootstrap');
+      Logger.error(
+        `Shutdown (${signal}) still not done after ${deadlineMs} ms (SHUTDOWN_GRACE_MS + ${SHUTDOWN_DEADLINE_EXTRA_MS} ms); exiting`,
+        'Bootstrap',
+      );
       process.exit(1);
     }, deadlineMs).unref();
   };

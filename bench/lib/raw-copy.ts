@@ -22,7 +22,9 @@ export class RawCopy {
     await this.pool.query(`drop table if exists ${this.table}`);
     await this.pool.query(`create table ${this.table} (like ${this.serviceTable} including all)`);
     // LIKE leaves the storage parameters (toast_tuple_target) behind: give the peer the service's.
-    const { rows } = await this.pool.query<{ options: string[] | null }>(`select reloptions as options from pg_class where oid = $1::regclass`, [this.serviceTable]);
+    const { rows } = await this.pool.query<{ options: string[] | null }>(`select reloptions as options from pg_class where oid = $1::regclass`, [
+      this.serviceTable,
+    ]);
     if (rows[0]?.options?.length) await this.pool.query(`alter table ${this.table} set (${rows[0].options.join(', ')})`);
     // The service's partial segment indexes came along with LIKE: the peer gets one full index instead.
     for (const name of await this.hnswIndexNames()) await this.pool.query(`drop index ${name}`);

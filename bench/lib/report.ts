@@ -40,10 +40,18 @@ function ingestRows({ service, serviceSingle, rawCopy, langchain }: any, add: Ad
   add('  bulk: service / raw', `${fixed(service.indexedSeconds / rawBulk, 2)}x`, '<= 1.5x', service.indexedSeconds <= 1.5 * rawBulk);
   add('GET /v1/status p99 during the ingest (ms)', fixed(service.statusLatencyMs.p99, 1), '<= 50', service.statusLatencyMs.p99 <= 50);
   if (!serviceSingle) return;
-  add('one document a request (POST /v1/ingest): chunks/s; indexed after (s)', `${fixed(serviceSingle.chunksPerSecond, 0)}; ${fixed(serviceSingle.indexedSeconds, 2)}`);
+  add(
+    'one document a request (POST /v1/ingest): chunks/s; indexed after (s)',
+    `${fixed(serviceSingle.chunksPerSecond, 0)}; ${fixed(serviceSingle.indexedSeconds, 2)}`,
+  );
   const singleVsRaw = serviceSingle.chunksPerSecond / rawCopy.indexedChunksPerSecond;
   const singleVsPeer = serviceSingle.chunksPerSecond / langchain.indexedChunksPerSecond;
-  add('  steady state: service / raw COPY; / LangChain', `${fixed(singleVsRaw, 2)}x; ${fixed(singleVsPeer, 2)}x`, '>= 2x', singleVsRaw >= 2 && singleVsPeer >= 2);
+  add(
+    '  steady state: service / raw COPY; / LangChain',
+    `${fixed(singleVsRaw, 2)}x; ${fixed(singleVsPeer, 2)}x`,
+    '>= 2x',
+    singleVsRaw >= 2 && singleVsPeer >= 2,
+  );
   add('  bulk: service / LangChain', `${fixed(serviceSingle.indexedSeconds / peerBulk, 2)}x`, '<= 1x', serviceSingle.indexedSeconds <= peerBulk);
   const singleP99 = serviceSingle.statusLatencyMs.p99;
   add('  GET /v1/status p99 during the ingest (ms)', fixed(singleP99, 1), '<= 50', singleP99 <= 50);
@@ -52,7 +60,10 @@ function ingestRows({ service, serviceSingle, rawCopy, langchain }: any, add: Ad
 function searchRows(s: any, add: Add): void {
   add(`search at ${s.chunks} chunks, HTTP p50/p95/p99 (ms)`, `${fixed(s.httpMs.p50, 2)} / ${fixed(s.httpMs.p95, 2)} / ${fixed(s.httpMs.p99, 2)}`);
   add('  raw SQL p50/p95/p99 (ms)', `${fixed(s.rawSqlMs.p50, 2)} / ${fixed(s.rawSqlMs.p95, 2)} / ${fixed(s.rawSqlMs.p99, 2)}`);
-  add('  LangChain similaritySearch p50/p95/p99 (ms)', `${fixed(s.langchainMs.p50, 2)} / ${fixed(s.langchainMs.p95, 2)} / ${fixed(s.langchainMs.p99, 2)}`);
+  add(
+    '  LangChain similaritySearch p50/p95/p99 (ms)',
+    `${fixed(s.langchainMs.p50, 2)} / ${fixed(s.langchainMs.p95, 2)} / ${fixed(s.langchainMs.p99, 2)}`,
+  );
   add('  HTTP p50 / raw SQL p50', `${fixed(s.httpMs.p50 / s.rawSqlMs.p50, 2)}x`, '<= 1.5x', s.httpMs.p50 <= 1.5 * s.rawSqlMs.p50);
   add('  HTTP p50 below LangChain p50', `${fixed(s.httpMs.p50, 2)} vs ${fixed(s.langchainMs.p50, 2)}`, 'below', s.httpMs.p50 < s.langchainMs.p50);
   add('  recall@10, HNSW vs exact scan', fixed(s.recallAt10, 3), '>= 0.95', s.recallAt10 >= 0.95);
@@ -64,7 +75,8 @@ export function formatTable(rows: Row[]): string {
   const all = [header, ...rows];
   const width = (key: keyof Row) => Math.max(...all.map((r) => r[key].length));
   const widths = { figure: width('figure'), value: width('value'), target: width('target'), holds: width('holds') };
-  const line = (r: Row) => `| ${r.figure.padEnd(widths.figure)} | ${r.value.padEnd(widths.value)} | ${r.target.padEnd(widths.target)} | ${r.holds.padEnd(widths.holds)} |`;
+  const line = (r: Row) =>
+    `| ${r.figure.padEnd(widths.figure)} | ${r.value.padEnd(widths.value)} | ${r.target.padEnd(widths.target)} | ${r.holds.padEnd(widths.holds)} |`;
   const rule = `|${'-'.repeat(widths.figure + 2)}|${'-'.repeat(widths.value + 2)}|${'-'.repeat(widths.target + 2)}|${'-'.repeat(widths.holds + 2)}|`;
   return [line(header), rule, ...rows.map(line)].join('\n');
 }

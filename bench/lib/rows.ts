@@ -43,7 +43,8 @@ export function copyText(value: string): string {
 }
 
 /** The chunk_vectors columns a COPY of ChunkRows fills (the others take their defaults). */
-export const CHUNK_COPY_COLUMNS = 'chunk_id, ingestion_id, chunk_index, chunk_strategy, chunk_text, start_offset, end_offset, source_metadata, embedding';
+export const CHUNK_COPY_COLUMNS =
+  'chunk_id, ingestion_id, chunk_index, chunk_strategy, chunk_text, start_offset, end_offset, source_metadata, embedding';
 
 /** One ChunkRow as a line of COPY text format, in CHUNK_COPY_COLUMNS order. */
 export function chunkCopyLine(r: ChunkRow): string {

@@ -10,7 +10,12 @@ const KEY_B = 'key-b-fedcba9876543210';
 /** What the hook reads of a Fastify request; `route` is the matched route template. */
 const requestWith = (route: string | undefined, authorization?: string) => {
   const log = { child: () => log };
-  return { routeOptions: { url: route }, ip: '10.0.0.7', log, headers: authorization === undefined ? {} : { authorization } } as unknown as FastifyRequest;
+  return {
+    routeOptions: { url: route },
+    ip: '10.0.0.7',
+    log,
+    headers: authorization === undefined ? {} : { authorization },
+  } as unknown as FastifyRequest;
 };
 
 describe(ApiKeyAuthenticator.name, () => {
@@ -55,7 +60,12 @@ describe(ApiKeyAuthenticator.name, () => {
       return accessOf(request);
     };
     const limited = await accessWith(KEY_A);
-    expect([limited.canUse('support'), limited.canUse('faq'), limited.canUse('default'), limited.canUse('Support')]).toEqual([true, true, false, false]);
+    expect([limited.canUse('support'), limited.canUse('faq'), limited.canUse('default'), limited.canUse('Support')]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
     expect(() => limited.assertCanUse('billing')).toThrow(expect.objectContaining({ code: ErrorCode.Forbidden, details: { collection: 'billing' } }));
     const unscoped = await accessWith(KEY_B);
     expect(unscoped.canUse('billing')).toBe(true);

@@ -45,7 +45,10 @@ export function resolveChunkingOptions(
   };
   const bounds = CHUNK_SIZE_BOUNDS[size_unit];
   if (chunk_size < bounds.min || chunk_size > bounds.max) {
-    return { options, problem: { field: 'chunking.chunk_size', message: `chunk_size in ${size_unit} must be between ${bounds.min} and ${bounds.max}` } };
+    return {
+      options,
+      problem: { field: 'chunking.chunk_size', message: `chunk_size in ${size_unit} must be between ${bounds.min} and ${bounds.max}` },
+    };
   }
   if (options.chunk_overlap >= chunk_size) {
     return {

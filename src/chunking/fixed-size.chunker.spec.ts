@@ -8,9 +8,7 @@ describe(FixedSizeChunker.name, () => {
   const words = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ');
 
   it('should return one chunk for a text shorter than the chunk size', () => {
-    expect(sut.split('  short text  ', options(100, 10))).toEqual([
-      { index: 0, text: 'short text', start: 2, end: 12, tokenCount: 2, metadata: {} },
-    ]);
+    expect(sut.split('  short text  ', options(100, 10))).toEqual([{ index: 0, text: 'short text', start: 2, end: 12, tokenCount: 2, metadata: {} }]);
   });
 
   it('should keep every chunk within the size and its offsets pointing at its text', () => {

@@ -19,13 +19,18 @@ export class FixedSizeChunker extends Chunker {
 
   split(text: string, options: ChunkingOptions): TextChunk[] {
     const spans = options.size_unit === 'tokens' ? tokenWindows(text, options) : characterWindows(text, options.chunk_size, options.chunk_overlap);
-    return toChunks(text, spans.map((span) => ({ span })));
+    return toChunks(
+      text,
+      spans.map((span) => ({ span })),
+    );
   }
 
   stream(source: TextSource, options: ChunkingOptions, tuning?: StreamTuning): AsyncIterable<TextChunk> {
     const stream = new ChunkStream(source, options.size_unit ?? 'characters', tuning);
     const { chunk_size: size, chunk_overlap: overlap } = options;
-    return stream.chunks(plain(options.size_unit === 'tokens' ? stream.windows(stream.whole, [WORD], size, overlap) : streamedCharacterWindows(stream, size, overlap)));
+    return stream.chunks(
+      plain(options.size_unit === 'tokens' ? stream.windows(stream.whole, [WORD], size, overlap) : streamedCharacterWindows(stream, size, overlap)),
+    );
   }
 }
 
@@ -36,7 +41,7 @@ function tokenWindows(text: string, { chunk_size: size, chunk_overlap: overlap }
 
 function characterWindows(text: string, size: number, overlap: number): Span[] {
   const windows: Span[] = [];
-  for (let start = skipWhitespace(text, 0); start < text.length; ) {
+  for (let start = skipWhitespace(text, 0); start < text.length;) {
     const { span, next } = characterWindow(text, start, size, overlap, true)!;
     windows.push(span);
     start = next;
@@ -56,7 +61,7 @@ async function* streamedCharacterWindows(stream: ChunkStream, size: number, over
     start = main.start + skipWhitespace(main.text, start - main.start);
     if (start < main.end || main.end === source.length) break;
   }
-  for (let ahead = size + stream.readAhead; start < source.length; ) {
+  for (let ahead = size + stream.readAhead; start < source.length;) {
     if (!main.covers(start, start + ahead)) await main.cover(start, start + ahead);
     const step = characterWindow(main.text, start - main.start, size, overlap, main.end === source.length);
     if (!step) {

@@ -37,7 +37,11 @@ export class MarkdownChunker extends Chunker {
     );
   }
 
-  stream(source: TextSource, { chunk_size: size, chunk_overlap: overlap, size_unit }: ChunkingOptions, tuning?: StreamTuning): AsyncIterable<TextChunk> {
+  stream(
+    source: TextSource,
+    { chunk_size: size, chunk_overlap: overlap, size_unit }: ChunkingOptions,
+    tuning?: StreamTuning,
+  ): AsyncIterable<TextChunk> {
     const stream = new ChunkStream(source, size_unit ?? 'characters', tuning);
     return stream.chunks(streamedSectionWindows(stream, size, overlap));
   }
@@ -67,7 +71,8 @@ async function* streamedSectionWindows(stream: ChunkStream, size: number, overla
       await stream.load(section.span);
       const { text, start } = stream.main;
       const local = { ...section, span: shift(section.span, -start), bodyStart: section.bodyStart - start };
-      for (const { span, metadata } of sectionWindows(text, local, size, overlap, measureFor(text, stream.unit))) yield { span: shift(span, start), metadata };
+      for (const { span, metadata } of sectionWindows(text, local, size, overlap, measureFor(text, stream.unit)))
+        yield { span: shift(span, start), metadata };
       continue;
     }
     const metadata = { heading_path: section.headingPath };
@@ -107,7 +112,7 @@ async function* streamedSections(source: TextSource, readAhead: number): AsyncGe
   const window = new TextWindow(source);
   const scanner = new SectionScanner();
   let lineStart = 0;
-  for (let ahead = readAhead; ; ) {
+  for (let ahead = readAhead; ;) {
     if (!window.covers(lineStart, lineStart + ahead)) await window.cover(lineStart, lineStart + ahead);
     const newline = window.text.indexOf('\n', lineStart - window.start);
     if (newline === -1 && window.end < source.length) {

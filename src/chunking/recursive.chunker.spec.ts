@@ -93,14 +93,21 @@ describe(resolveChunkingOptions.name, () => {
   const defaults = { strategy: 'fixed' as const, chunkSize: 1000, chunkOverlap: 200 };
 
   it('should fill in server defaults, keeping the default overlap below half a requested size', () => {
-    expect(resolveChunkingOptions({}, defaults).options).toEqual({ strategy: 'fixed', chunk_size: 1000, chunk_overlap: 200, size_unit: 'characters' });
+    expect(resolveChunkingOptions({}, defaults).options).toEqual({
+      strategy: 'fixed',
+      chunk_size: 1000,
+      chunk_overlap: 200,
+      size_unit: 'characters',
+    });
     expect(resolveChunkingOptions({ strategy: 'markdown', chunk_size: 100 }, defaults).options).toMatchObject({ chunk_overlap: 50 });
   });
 
   it('should check the size against the bounds of its unit and the overlap against the size', () => {
     expect(resolveChunkingOptions({ chunk_size: 10 }, defaults).problem?.field).toBe('chunking.chunk_size');
     expect(resolveChunkingOptions({ chunk_size: 10, size_unit: 'tokens' }, defaults).problem).toBeUndefined();
-    expect(resolveChunkingOptions({ chunk_size: 9000, size_unit: 'tokens' }, defaults).problem?.message).toBe('chunk_size in tokens must be between 8 and 8192');
+    expect(resolveChunkingOptions({ chunk_size: 9000, size_unit: 'tokens' }, defaults).problem?.message).toBe(
+      'chunk_size in tokens must be between 8 and 8192',
+    );
     expect(resolveChunkingOptions({ chunk_size: 100, chunk_overlap: 100 }, defaults).problem?.field).toBe('chunking.chunk_overlap');
   });
 });

@@ -20,10 +20,17 @@ export class RecursiveChunker extends Chunker {
   split(text: string, { chunk_size: size, chunk_overlap: overlap, size_unit }: ChunkingOptions): TextChunk[] {
     const measure = measureFor(text, size_unit ?? 'characters');
     const windows = recursiveWindows(text, { start: 0, end: text.length }, RECURSIVE_SEPARATORS, size, overlap, measure);
-    return toChunks(text, windows.map((span) => ({ span })));
+    return toChunks(
+      text,
+      windows.map((span) => ({ span })),
+    );
   }
 
-  stream(source: TextSource, { chunk_size: size, chunk_overlap: overlap, size_unit }: ChunkingOptions, tuning?: StreamTuning): AsyncIterable<TextChunk> {
+  stream(
+    source: TextSource,
+    { chunk_size: size, chunk_overlap: overlap, size_unit }: ChunkingOptions,
+    tuning?: StreamTuning,
+  ): AsyncIterable<TextChunk> {
     const stream = new ChunkStream(source, size_unit ?? 'characters', tuning);
     return stream.chunks(plain(stream.windows(stream.whole, RECURSIVE_SEPARATORS, size, overlap)));
   }

@@ -19,10 +19,17 @@ export class SentenceChunker extends Chunker {
     const sentences = splitAt(text, { start: 0, end: text.length }, SENTENCE).flatMap((sentence) =>
       recursiveWindows(text, sentence, [WORD], size, 0, measure),
     );
-    return toChunks(text, mergeSpans(sentences, size, overlap, measure).map((span) => ({ span })));
+    return toChunks(
+      text,
+      mergeSpans(sentences, size, overlap, measure).map((span) => ({ span })),
+    );
   }
 
-  stream(source: TextSource, { chunk_size: size, chunk_overlap: overlap, size_unit }: ChunkingOptions, tuning?: StreamTuning): AsyncIterable<TextChunk> {
+  stream(
+    source: TextSource,
+    { chunk_size: size, chunk_overlap: overlap, size_unit }: ChunkingOptions,
+    tuning?: StreamTuning,
+  ): AsyncIterable<TextChunk> {
     const stream = new ChunkStream(source, size_unit ?? 'characters', tuning);
     return stream.chunks(plain(streamedSentenceWindows(stream, size, overlap)));
   }

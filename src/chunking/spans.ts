@@ -47,14 +47,7 @@ export function splitAt(text: string, span: Span, separator: RegExp): Span[] {
  * enormous "word") is cut hard. Windows so end at the coarsest boundary that fits and never join the tail of
  * a split paragraph to the next paragraph.
  */
-export function recursiveWindows(
-  text: string,
-  span: Span,
-  separators: RegExp[],
-  size: number,
-  overlap: number,
-  measure: Measure,
-): Span[] {
+export function recursiveWindows(text: string, span: Span, separators: RegExp[], size: number, overlap: number, measure: Measure): Span[] {
   if (measure(span) <= size) return [span];
   for (let i = 0; i < separators.length; i++) {
     const pieces = splitAt(text, span, separators[i]);
@@ -79,7 +72,7 @@ export function recursiveWindows(
 /** Windows of `size` characters, narrowed in token mode until each fits (a character can be several tokens). */
 function hardCut(span: Span, size: number, measure: Measure): Span[] {
   const pieces: Span[] = [];
-  for (let start = span.start; start < span.end; ) {
+  for (let start = span.start; start < span.end;) {
     const end = hardCutEnd(start, span.end, size, measure);
     pieces.push({ start, end });
     start = end;
@@ -131,7 +124,8 @@ export class Merger {
     let window: Span | undefined;
     if (this.first < this.pieces.length && this.total + pieceSize > this.size) {
       window = { start: this.pieces[this.first].start, end: this.pieces[this.pieces.length - 1].end };
-      while (this.first < this.pieces.length && (this.total > this.overlap || this.total + pieceSize > this.size)) this.total -= this.sizes[this.first++];
+      while (this.first < this.pieces.length && (this.total > this.overlap || this.total + pieceSize > this.size))
+        this.total -= this.sizes[this.first++];
       if (this.first > 64) this.compact();
     }
     this.pieces.push(piece);
@@ -142,7 +136,8 @@ export class Merger {
 
   /** The last window of the pieces added so far, if any; starts afresh. */
   flush(): Span | undefined {
-    const window = this.first < this.pieces.length ? { start: this.pieces[this.first].start, end: this.pieces[this.pieces.length - 1].end } : undefined;
+    const window =
+      this.first < this.pieces.length ? { start: this.pieces[this.first].start, end: this.pieces[this.pieces.length - 1].end } : undefined;
     this.pieces = [];
     this.sizes = [];
     this.first = 0;

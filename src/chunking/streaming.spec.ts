@@ -23,8 +23,34 @@ async function collect(chunks: AsyncIterable<TextChunk>): Promise<TextChunk[]> {
 
 /** Pieces that make the separators, headings, fences, quotes and surrogate pairs meet part boundaries. */
 const PIECES = [
-  'word', 'ledger', 'x'.repeat(70), ' ', ' ', '  ', '\t', '\n', '\n', '\n\n', '\n \n', '\r\n', '. ', '! ', '? ', '." ', ') ',
-  '# Title\n', '## Sub heading\n', '### Deep\n', '```\n', '~~~\n', '😀', '。', '\u00a0', '\u2028', 'naïve', '\n\n\n   ',
+  'word',
+  'ledger',
+  'x'.repeat(70),
+  ' ',
+  ' ',
+  '  ',
+  '\t',
+  '\n',
+  '\n',
+  '\n\n',
+  '\n \n',
+  '\r\n',
+  '. ',
+  '! ',
+  '? ',
+  '." ',
+  ') ',
+  '# Title\n',
+  '## Sub heading\n',
+  '### Deep\n',
+  '```\n',
+  '~~~\n',
+  '😀',
+  '。',
+  '\u00a0',
+  '\u2028',
+  'naïve',
+  '\n\n\n   ',
 ];
 const arbitraryText = fc.array(fc.constantFrom(...PIECES), { maxLength: 600, size: 'large' }).map((pieces) => pieces.join(''));
 
@@ -51,7 +77,12 @@ describe('streamed chunking', () => {
   }
 
   /** Nothing held whole, reading a few characters at a time: every streaming path, at every boundary. */
-  const tunings = fc.constantFrom<StreamTuning | undefined>({ holdChars: 0, readAhead: 1 }, { holdChars: 30, readAhead: 7 }, { holdChars: 400, readAhead: 50 }, undefined);
+  const tunings = fc.constantFrom<StreamTuning | undefined>(
+    { holdChars: 0, readAhead: 1 },
+    { holdChars: 30, readAhead: 7 },
+    { holdChars: 400, readAhead: 50 },
+    undefined,
+  );
 
   it.each(strategies)('should give exactly the chunks split() gives, %s, for any text, part length and size', async (strategy) => {
     await fc.assert(
@@ -72,9 +103,15 @@ describe('streamed chunking', () => {
 
   it.each(strategies)('should give exactly the chunks split() gives, %s, in tokens', async (strategy) => {
     await fc.assert(
-      fc.asyncProperty(arbitraryText, fc.integer({ min: 1, max: 300 }), fc.integer({ min: 8, max: 40 }), tunings, async (text, partLength, size, tuning) => {
-        await expectSameChunks(text, { strategy, chunk_size: size, chunk_overlap: Math.floor(size / 4), size_unit: 'tokens' }, partLength, tuning);
-      }),
+      fc.asyncProperty(
+        arbitraryText,
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 8, max: 40 }),
+        tunings,
+        async (text, partLength, size, tuning) => {
+          await expectSameChunks(text, { strategy, chunk_size: size, chunk_overlap: Math.floor(size / 4), size_unit: 'tokens' }, partLength, tuning);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -88,7 +125,8 @@ describe('streamed chunking', () => {
     const noBlankLines = englishLike(50_000, 3).replace(/\n+/g, '\n');
     const oneLine = englishLike(50_000, 4).replace(/\s+/g, ' ');
     for (const text of [noBlankLines, oneLine, `# Only heading\n\n${oneLine}`, `${' '.repeat(5000)}${oneLine}${'\n'.repeat(5000)}`]) {
-      for (const strategy of strategies) await expectSameChunks(text, { strategy, chunk_size: 300, chunk_overlap: 50 }, 997, { holdChars: 1_000, readAhead: 500 });
+      for (const strategy of strategies)
+        await expectSameChunks(text, { strategy, chunk_size: 300, chunk_overlap: 50 }, 997, { holdChars: 1_000, readAhead: 500 });
     }
   });
 });

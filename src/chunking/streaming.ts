@@ -91,7 +91,8 @@ export class ChunkStream {
     if (span.end - span.start <= this.holdChars) {
       await this.load(span);
       const { text, start } = this.main;
-      for (const window of recursiveWindows(text, shift(span, -start), separators, size, overlap, measureFor(text, this.unit))) yield shift(window, start);
+      for (const window of recursiveWindows(text, shift(span, -start), separators, size, overlap, measureFor(text, this.unit)))
+        yield shift(window, start);
       return;
     }
     if ((await this.sizeIfFits(span, size)) !== undefined) {
@@ -165,7 +166,7 @@ export class ChunkStream {
 
   /** hardCut of spans.ts, piece by piece. */
   async *hardCut(span: Span, size: number): AsyncGenerator<Span> {
-    for (let start = span.start; start < span.end; ) {
+    for (let start = span.start; start < span.end;) {
       await this.load({ start, end: Math.min(start + size, span.end) });
       const end = hardCutEnd(start, span.end, size, this.measureHeld);
       yield { start, end };

@@ -26,7 +26,8 @@ export class TextSource {
     let text = this.recent.get(index);
     if (text === undefined) {
       text = await this.readPart(index);
-      if (text.length === 0 && this.starts[index] < this.length) throw new Error(`the text ended at ${this.starts[index]} of ${this.length} characters`);
+      if (text.length === 0 && this.starts[index] < this.length)
+        throw new Error(`the text ended at ${this.starts[index]} of ${this.length} characters`);
       this.recent.set(index, text);
       if (this.recent.size > RECENT_PARTS) this.recent.delete(this.recent.keys().next().value!);
     }

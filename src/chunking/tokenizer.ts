@@ -46,8 +46,9 @@ function pieceTokens(piece: string): number {
  * (pinned) keeps them in this map; its own merge looks each candidate pair up by its bytes, decoding them to a
  * string every time: 13 µs for a new 10-letter word, a third of all ingestion CPU on text of many rare words.
  */
-const RANKS: ReadonlyMap<string, number> = (cl100k as unknown as { bytePairEncodingCoreProcessor: { bytePairStringRankEncoder: Map<string, number> } })
-  .bytePairEncodingCoreProcessor.bytePairStringRankEncoder;
+const RANKS: ReadonlyMap<string, number> = (
+  cl100k as unknown as { bytePairEncodingCoreProcessor: { bytePairStringRankEncoder: Map<string, number> } }
+).bytePairEncodingCoreProcessor.bytePairStringRankEncoder;
 if (!(RANKS instanceof Map) || RANKS.get('hello') === undefined) throw new Error('gpt-tokenizer no longer exposes its rank table');
 // eslint-disable-next-line no-control-regex -- all of ASCII, control characters included
 const ASCII = /^[\x00-\x7f]+$/;

@@ -95,11 +95,7 @@ program
   .argument('<query>', 'what to look for')
   .option('-k, --top-k <n>', 'how many chunks', positiveInt, 10)
   .option('--collection <name>', 'collection to search (default: the server\'s "default")')
-  .option(
-    '--filter <key=value>',
-    'ingestion_id=<id> searches one ingestion; any other key filters on source_metadata (repeatable)',
-    keyValue,
-  )
+  .option('--filter <key=value>', 'ingestion_id=<id> searches one ingestion; any other key filters on source_metadata (repeatable)', keyValue)
   .option('--json', 'print the JSON answer')
   .action(async (query: string, options: { topK: number; collection?: string; filter?: [string, string][]; json?: boolean }, command: Command) => {
     const body: Record<string, unknown> = { query, top_k: options.topK };
@@ -117,7 +113,8 @@ program
     for (const [i, hit] of results.entries()) {
       const source = String(hit.source_metadata.source ?? hit.source_metadata.file_name ?? hit.ingestion_id);
       const page = hit.chunk_metadata?.page;
-      const pages = page === undefined ? '' : `, page ${String(page)}${hit.chunk_metadata?.page_end ? `-${String(hit.chunk_metadata.page_end)}` : ''}`;
+      const pages =
+        page === undefined ? '' : `, page ${String(page)}${hit.chunk_metadata?.page_end ? `-${String(hit.chunk_metadata.page_end)}` : ''}`;
       process.stdout.write(`${i + 1}. score ${hit.score.toFixed(3)}  ${source}${pages}  (ingestion ${hit.ingestion_id}, chunk ${hit.chunk_index})\n`);
       process.stdout.write(`   ${oneLine(hit.chunk_text, 300)}\n`);
     }

@@ -40,7 +40,10 @@ export class CollectionsController {
 
   @Delete(':name')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ operationId: 'deleteCollection', summary: 'Delete every ingestion of a collection and its chunks, in one transaction. Idempotent.' })
+  @ApiOperation({
+    operationId: 'deleteCollection',
+    summary: 'Delete every ingestion of a collection and its chunks, in one transaction. Idempotent.',
+  })
   @ApiParam({ name: 'name', schema: { type: 'string', pattern: COLLECTION_NAME.source }, example: 'support' })
   @ApiResponse({ status: 200, type: DeleteCollectionResponseDto })
   @ApiErrorResponses(400, 403)

@@ -3,7 +3,11 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 /** What the chunker and the extractor record about a chunk (open: a future chunker may add fields). */
 export class ChunkMetadataDto {
   [key: string]: unknown;
-  @ApiPropertyOptional({ type: [String], description: 'Markdown chunks: the headings above the chunk, outermost first', example: ['Guide', 'Install'] })
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Markdown chunks: the headings above the chunk, outermost first',
+    example: ['Guide', 'Install'],
+  })
   heading_path?: string[];
   @ApiPropertyOptional({ type: 'integer', minimum: 1, description: 'PDF chunks: the page the chunk starts on (from 1)', example: 3 })
   page?: number;

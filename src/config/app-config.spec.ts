@@ -39,11 +39,15 @@ describe(loadConfig.name, () => {
 
   it('should require a base URL and a model for the openai provider', () => {
     expect(() => loadConfig({ EMBEDDING_PROVIDER: 'openai' })).toThrow(/EMBEDDING_BASE_URL.*EMBEDDING_MODEL/);
-    expect(loadConfig({ EMBEDDING_PROVIDER: 'openai', EMBEDDING_BASE_URL: 'http://127.0.0.1:8000', EMBEDDING_MODEL: 'm' }).EMBEDDING_PROVIDER).toBe('openai');
+    expect(loadConfig({ EMBEDDING_PROVIDER: 'openai', EMBEDDING_BASE_URL: 'http://127.0.0.1:8000', EMBEDDING_MODEL: 'm' }).EMBEDDING_PROVIDER).toBe(
+      'openai',
+    );
   });
 
   it('should reject an unknown provider or chunking strategy', () => {
-    expect(() => loadConfig({ EMBEDDING_PROVIDER: 'magic', CHUNK_STRATEGY: 'random' })).toThrow(/EMBEDDING_PROVIDER[\s\S]*CHUNK_STRATEGY|CHUNK_STRATEGY[\s\S]*EMBEDDING_PROVIDER/);
+    expect(() => loadConfig({ EMBEDDING_PROVIDER: 'magic', CHUNK_STRATEGY: 'random' })).toThrow(
+      /EMBEDDING_PROVIDER[\s\S]*CHUNK_STRATEGY|CHUNK_STRATEGY[\s\S]*EMBEDDING_PROVIDER/,
+    );
   });
 
   it('should ignore unrelated variables', () => {

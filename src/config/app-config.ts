@@ -72,7 +72,8 @@ export class AppConfig {
   /** Interface to bind; unset: every interface when API keys guard the API, else loopback only (see listenHost). */
   @IsOptional() @IsString() HOST?: string = undefined;
   /** PostgreSQL connection string; when unset the embedded PGlite database under DATA_DIR is used. */
-  @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
   DATABASE_URL?: string = undefined;
   /**
    * Connections to PostgreSQL this process may open (its pool; the indexer and the migration lock use one more
@@ -104,7 +105,8 @@ export class AppConfig {
   /** Embedding provider: `hashing` (built-in, offline), `ollama` (POST /api/embed) or `openai` (any OpenAI-compatible /v1/embeddings). */
   @IsIn(['hashing', 'ollama', 'openai']) EMBEDDING_PROVIDER: 'hashing' | 'ollama' | 'openai' = 'hashing';
   /** Base URL of the provider's server (ollama default http://localhost:11434; required for openai, e.g. http://localhost:8000). */
-  @IsOptional() @Matches(/^https?:\/\/[^\s]+$/, { message: 'EMBEDDING_BASE_URL must be an http(s) URL' })
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'EMBEDDING_BASE_URL must be an http(s) URL' })
   EMBEDDING_BASE_URL?: string = undefined;
   /** Model name sent to the provider (ollama default all-minilm, which has 384 dimensions; required for openai). */
   @IsOptional() @IsString() EMBEDDING_MODEL?: string = undefined;

@@ -88,7 +88,11 @@ export abstract class HttpEmbedder extends Embedder {
         });
         if (response.ok) return this.check(this.vectors(await response.json()), texts.length);
         const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
-        failure = new EmbedderError(`${this.name}: HTTP ${response.status} from ${this.settings.url}: ${await providerMessage(response)}`, retryable, response.status);
+        failure = new EmbedderError(
+          `${this.name}: HTTP ${response.status} from ${this.settings.url}: ${await providerMessage(response)}`,
+          retryable,
+          response.status,
+        );
         waitMs = retryAfterMs(response.headers.get('retry-after'));
       } catch (error) {
         failure = error instanceof EmbedderError ? error : new EmbedderError(`${this.name}: ${describeNetworkError(error, this.settings)}`, true);

@@ -13,9 +13,7 @@ export interface ExtractionJob {
   maxPages: number;
 }
 
-export type ExtractionReply =
-  | { ok: true; extracted: ExtractedText; peakRssKb: number }
-  | { ok: false; message: string; peakRssKb: number };
+export type ExtractionReply = { ok: true; extracted: ExtractedText; peakRssKb: number } | { ok: false; message: string; peakRssKb: number };
 
 async function run(job: ExtractionJob): Promise<ExtractionReply> {
   try {

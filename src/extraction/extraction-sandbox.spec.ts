@@ -59,13 +59,19 @@ describe(ExtractionSandbox.name, () => {
     // FILE_MAX_PAGES out of the way: the limits of the child alone must hold.
     const sut = sandbox({ FILE_MAX_PAGES: '1000000', FILE_EXTRACT_MEMORY_MB: '256', FILE_EXTRACT_TIMEOUT_MS: '10000' });
     const error = await refusal(sut.extract(file('refs.pdf', pdfWithPageReferences(200_000)), 'pdf'));
-    expect(error).toMatchObject({ code: ErrorCode.UnreadableFile, message: expect.stringMatching(/FILE_EXTRACT_MEMORY_MB \(256 MB\)|FILE_EXTRACT_TIMEOUT_MS \(10000 ms\)/) });
+    expect(error).toMatchObject({
+      code: ErrorCode.UnreadableFile,
+      message: expect.stringMatching(/FILE_EXTRACT_MEMORY_MB \(256 MB\)|FILE_EXTRACT_TIMEOUT_MS \(10000 ms\)/),
+    });
   });
 
   it('should kill an extraction that takes longer than FILE_EXTRACT_TIMEOUT_MS', async () => {
     const sut = sandbox({ FILE_EXTRACT_TIMEOUT_MS: '300', FILE_EXTRACT_MEMORY_MB: '4096' });
     const error = await refusal(sut.extract(file('table.html', hugeHtmlTable(1000)), 'html'));
-    expect(error).toMatchObject({ code: ErrorCode.UnreadableFile, message: 'Extracting the HTML page took longer than FILE_EXTRACT_TIMEOUT_MS (300 ms)' });
+    expect(error).toMatchObject({
+      code: ErrorCode.UnreadableFile,
+      message: 'Extracting the HTML page took longer than FILE_EXTRACT_TIMEOUT_MS (300 ms)',
+    });
   });
 
   it('should refuse an HTML page nested deeper than the parser can go, as unreadable', async () => {

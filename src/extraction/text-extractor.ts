@@ -65,7 +65,8 @@ async function* decodedParts(path: string): AsyncGenerator<string> {
     for await (const bytes of createReadStream(path, { highWaterMark: READ_BYTES })) yield decoder.decode(bytes as Buffer, { stream: true });
     yield decoder.decode();
   } catch (error) {
-    if ((error as { code?: unknown }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') throw new AppError(ErrorCode.UnreadableFile, 'The file is not valid UTF-8 text');
+    if ((error as { code?: unknown }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA')
+      throw new AppError(ErrorCode.UnreadableFile, 'The file is not valid UTF-8 text');
     throw error;
   }
 }

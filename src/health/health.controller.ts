@@ -29,7 +29,10 @@ export class HealthController {
 
   @Get('live')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'getLiveness', summary: 'Liveness: the process serves HTTP (no dependency is checked; restart the process if this fails)' })
+  @ApiOperation({
+    operationId: 'getLiveness',
+    summary: 'Liveness: the process serves HTTP (no dependency is checked; restart the process if this fails)',
+  })
   @ApiOkResponse({ type: HealthResponseDto, example: { status: 'ok', info: {}, error: {}, details: {} } })
   live(): Promise<HealthCheckResult> {
     return this.health.check([]);

@@ -60,7 +60,10 @@ export class FileIngestionService {
         return await this.ingestion.ingest({ ...dto, text });
       }
       const { text, pageStarts } = await this.extractor.extract(file.path, kind);
-      const dto = (await this.validation.transform({ text, ...options(pageStarts) }, { type: 'body', metatype: IngestRequestDto })) as IngestRequestDto;
+      const dto = (await this.validation.transform(
+        { text, ...options(pageStarts) },
+        { type: 'body', metatype: IngestRequestDto },
+      )) as IngestRequestDto;
       return await this.ingestion.ingest(dto, { pageStarts });
     } finally {
       await rm(file.path, { force: true });

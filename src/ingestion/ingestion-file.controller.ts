@@ -20,7 +20,8 @@ export class IngestionFileController {
   @RouteConfig(MULTIPART_BODY)
   @HttpCode(HttpStatus.ACCEPTED)
   @UseInterceptors(FileInterceptor(FILE_FIELD))
-  @ApiOperation({ operationId: 'ingestFile',
+  @ApiOperation({
+    operationId: 'ingestFile',
     summary: 'Upload a document (.txt, .md, .html, .pdf) for ingestion; its text is extracted and processed like POST /v1/ingest',
     description:
       'The file streams to a temporary file. source_metadata records its name, content type, size and SHA-256; ' +

@@ -71,7 +71,10 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
       if (released > 0) this.logger.warn(`Re-queued ${released} request(s) left running by a previous process`);
     }
     this.started = true;
-    this.scheduler.addInterval(INTERVAL_NAME, setInterval(() => void this.tick(), this.config.POLL_INTERVAL_MS));
+    this.scheduler.addInterval(
+      INTERVAL_NAME,
+      setInterval(() => void this.tick(), this.config.POLL_INTERVAL_MS),
+    );
     this.logger.log(
       `Polling every ${this.config.POLL_INTERVAL_MS} ms as worker ${this.workerId} ` +
         `(batch ${this.config.POLL_BATCH_SIZE}, concurrency ${this.config.POLL_CONCURRENCY})`,

@@ -135,9 +135,18 @@ export class IngestionProcessor {
     for (let from = 0; from < chunks.length; from += EMBED_BATCH) {
       signal.throwIfAborted();
       const batch = chunks.slice(from, from + EMBED_BATCH);
-      const vectors = await this.metrics.timeEmbedding(this.embedder.name, () => this.embedder.embed(batch.map((c) => c.text), signal));
+      const vectors = await this.metrics.timeEmbedding(this.embedder.name, () =>
+        this.embedder.embed(
+          batch.map((c) => c.text),
+          signal,
+        ),
+      );
       batch.forEach((chunk, i) =>
-        toStore.push({ ...chunk, embedding: vectors[i], metadata: { ...chunk.metadata, ...pageMetadata(request.pageStarts, chunk.start, chunk.end) } }),
+        toStore.push({
+          ...chunk,
+          embedding: vectors[i],
+          metadata: { ...chunk.metadata, ...pageMetadata(request.pageStarts, chunk.start, chunk.end) },
+        }),
       );
     }
     return toStore;
@@ -186,14 +195,21 @@ export class IngestionProcessor {
   private async storeTogether(batch: Prepared[], workerId: string): Promise<Map<string, ProcessOutcome>> {
     const completed = await this.em.transactional(async (tx) => {
       // Completing first tells which claims are still ours: only their chunks are stored.
-      const done = await this.status.complete(tx, workerId, batch.map((p) => ({ id: p.request.id, chunkCount: p.chunks.length })));
+      const done = await this.status.complete(
+        tx,
+        workerId,
+        batch.map((p) => ({ id: p.request.id, chunkCount: p.chunks.length })),
+      );
       await this.vectors.replaceChunks(tx, batch.filter((p) => done.has(p.request.id)).map(toChunkSet));
       return done;
     });
     const outcomes = new Map<string, ProcessOutcome>();
     for (const p of batch) {
       const seconds = completed.get(p.request.id);
-      outcomes.set(p.request.id, seconds === undefined ? this.lostClaim(p.request, workerId) : this.completed(p.request, workerId, p.chunks.length, seconds));
+      outcomes.set(
+        p.request.id,
+        seconds === undefined ? this.lostClaim(p.request, workerId) : this.completed(p.request, workerId, p.chunks.length, seconds),
+      );
     }
     return outcomes;
   }
@@ -283,7 +299,13 @@ export class IngestionProcessor {
 }
 
 function toChunkSet({ request, chunks }: Prepared): ChunkSet {
-  return { ingestionId: request.id, collection: request.collection, strategy: request.chunking.strategy, sourceMetadata: request.sourceMetadata, chunks };
+  return {
+    ingestionId: request.id,
+    collection: request.collection,
+    strategy: request.chunking.strategy,
+    sourceMetadata: request.sourceMetadata,
+    chunks,
+  };
 }
 
 /** The items in arrays of `size` (the last one shorter). */

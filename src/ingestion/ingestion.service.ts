@@ -32,7 +32,10 @@ export class IngestionService {
    * (of the same caller, in the same collection) or unchanged document returns the existing ingestion instead. `pageStarts` (from an uploaded PDF) lets the
    * processor give each chunk its page number. The text may be an upload too long to hold whole.
    */
-  async ingest(dto: IngestOptionsDto & { text: string | TextUpload }, options: Pick<NewIngestion, 'idempotencyKey' | 'caller' | 'pageStarts'> = {}): Promise<Submitted> {
+  async ingest(
+    dto: IngestOptionsDto & { text: string | TextUpload },
+    options: Pick<NewIngestion, 'idempotencyKey' | 'caller' | 'pageStarts'> = {},
+  ): Promise<Submitted> {
     const ingestion = this.toNewIngestion(dto);
     await this.intake.assertRoom();
     return this.status.submit({ ...ingestion, ...options });
@@ -122,9 +125,15 @@ export class IngestionService {
   /** Request options over server defaults. */
   private resolveChunking(options: ChunkingOptionsDto = {}, field = ''): ChunkingOptions {
     const { config } = this;
-    const resolved = resolveChunkingOptions(options, { strategy: config.CHUNK_STRATEGY, chunkSize: config.CHUNK_SIZE, chunkOverlap: config.CHUNK_OVERLAP });
+    const resolved = resolveChunkingOptions(options, {
+      strategy: config.CHUNK_STRATEGY,
+      chunkSize: config.CHUNK_SIZE,
+      chunkOverlap: config.CHUNK_OVERLAP,
+    });
     if (resolved.problem) {
-      throw new AppError(ErrorCode.ValidationFailed, 'Request body is invalid', [{ field: field + resolved.problem.field, messages: [resolved.problem.message] }]);
+      throw new AppError(ErrorCode.ValidationFailed, 'Request body is invalid', [
+        { field: field + resolved.problem.field, messages: [resolved.problem.message] },
+      ]);
     }
     return resolved.options;
   }

@@ -116,7 +116,13 @@ export async function logRequest(request: FastifyRequest, reply: FastifyReply): 
   const status = reply.statusCode;
   const level = status >= 500 ? 'error' : 'info';
   request.log[level](
-    { method: request.method, url: request.url, route: request.routeOptions.url, status_code: status, response_time_ms: Math.round(reply.elapsedTime) },
+    {
+      method: request.method,
+      url: request.url,
+      route: request.routeOptions.url,
+      status_code: status,
+      response_time_ms: Math.round(reply.elapsedTime),
+    },
     'request completed',
   );
 }

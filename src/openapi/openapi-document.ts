@@ -52,8 +52,7 @@ export function createOpenApiDocument(app: INestApplication, config: AppConfig):
         scheme: 'bearer',
         // Keys are opaque strings, not JWTs (Nest's default bearerFormat).
         bearerFormat: undefined,
-        description:
-          'An opaque key, one of API_KEYS. Required when the server is configured with API_KEYS; without them every route is open.',
+        description: 'An opaque key, one of API_KEYS. Required when the server is configured with API_KEYS; without them every route is open.',
       },
       'bearer',
     );

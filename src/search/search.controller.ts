@@ -14,7 +14,8 @@ export class SearchController {
 
   @Post()
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ operationId: 'search',
+  @ApiOperation({
+    operationId: 'search',
     summary: 'Chunks matching a query text or vector, best first: vector, keyword or hybrid mode, with filters',
     description:
       'Searches one collection (default "default"). Filters (ingestion ids, source_metadata containment, created_at range, ' +

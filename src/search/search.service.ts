@@ -45,8 +45,10 @@ export class SearchService {
 
   private async emptyResultHint(collection: string): Promise<string> {
     const unfinished = await this.status.countUnfinished(collection);
-    if (unfinished > 0) return `${unfinished} ingestion(s) of collection "${collection}" are not completed yet; their chunks are searchable once they are`;
-    if (!(await this.vectors.hasChunks(collection))) return `Collection "${collection}" holds no chunks (search another collection with "collection")`;
+    if (unfinished > 0)
+      return `${unfinished} ingestion(s) of collection "${collection}" are not completed yet; their chunks are searchable once they are`;
+    if (!(await this.vectors.hasChunks(collection)))
+      return `Collection "${collection}" holds no chunks (search another collection with "collection")`;
     return `No chunk of collection "${collection}" matched the query and filters`;
   }
 
@@ -95,7 +97,10 @@ export class SearchService {
     } catch (error) {
       if (!(error instanceof EmbedderError)) throw error;
       this.logger.warn(`Query embedding failed: ${error.message}`);
-      throw new AppError(ErrorCode.EmbedderUnavailable, `The embedding provider did not embed the query within EMBEDDING_TIMEOUT_MS (${this.config.EMBEDDING_TIMEOUT_MS} ms)`);
+      throw new AppError(
+        ErrorCode.EmbedderUnavailable,
+        `The embedding provider did not embed the query within EMBEDDING_TIMEOUT_MS (${this.config.EMBEDDING_TIMEOUT_MS} ms)`,
+      );
     }
   }
 
@@ -110,7 +115,10 @@ export class SearchService {
       problems.push({ field: 'mode', messages: [`${mode} mode needs query text (a raw vector works in vector mode only)`] });
     }
     if (dto.vector && dto.vector.length !== this.embedder.dimension) {
-      problems.push({ field: 'vector', messages: [`vector must have ${this.embedder.dimension} numbers (EMBEDDING_DIMENSION), not ${dto.vector.length}`] });
+      problems.push({
+        field: 'vector',
+        messages: [`vector must have ${this.embedder.dimension} numbers (EMBEDDING_DIMENSION), not ${dto.vector.length}`],
+      });
     } else if (dto.vector && Float32Array.from(dto.vector).every((x) => x === 0)) {
       // Cosine similarity with a zero vector is undefined (pgvector answers NaN), so it can rank nothing.
       problems.push({ field: 'vector', messages: ['vector must not be all zeros (as float32): cosine similarity with it is undefined'] });

@@ -519,7 +519,10 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
   /** The columns a read of the entity loads (every one but the lazy text), as the listing selects them. */
   get listedColumns(): string {
     const meta = this.em.getMetadata().get(this.entityName);
-    return meta.props.filter((prop) => !prop.lazy && prop.persist !== false).flatMap((prop) => prop.fieldNames).join(', ');
+    return meta.props
+      .filter((prop) => !prop.lazy && prop.persist !== false)
+      .flatMap((prop) => prop.fieldNames)
+      .join(', ');
   }
 
   /**

@@ -6,7 +6,14 @@ import { AppError, ErrorCode } from '../common/errors/app-error';
 import { SqlEntityManager } from '../database/sql';
 import { IngestionRequest } from './ingestion-request.entity';
 import type { TextUpload } from '../common/text-upload';
-import { ClaimedRequest, Completion, ExistingRequest, IdempotencyScope, IngestionRequestRepository, NewRequestRow } from './ingestion-request.repository';
+import {
+  ClaimedRequest,
+  Completion,
+  ExistingRequest,
+  IdempotencyScope,
+  IngestionRequestRepository,
+  NewRequestRow,
+} from './ingestion-request.repository';
 import { IngestionStatus } from './ingestion-status';
 import { WorkInProgress } from './work-in-progress';
 import { DEFAULT_COLLECTION } from '../vector-store/collection';
@@ -150,7 +157,11 @@ export class StatusService {
   }
 
   /** One submission in `tx`: a replay, an unchanged document, or a new row (the next version of its document). */
-  private async submitIn(tx: SqlEntityManager, submission: Submission, { locked = false } = {}): Promise<Submitted | { id: string; outcome: SubmitOutcome }> {
+  private async submitIn(
+    tx: SqlEntityManager,
+    submission: Submission,
+    { locked = false } = {},
+  ): Promise<Submitted | { id: string; outcome: SubmitOutcome }> {
     const { document, contentHash, requestHash, idempotency } = submission;
     if (document && !locked) await this.requests.lockDocument(tx, document);
     const replay = idempotency && (await this.requests.findByIdempotencyKey(tx, idempotency));

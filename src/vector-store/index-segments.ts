@@ -72,7 +72,10 @@ export class SegmentCatalog {
   async replace(replaced: readonly IndexSegment[], built: IndexSegment): Promise<void> {
     await this.em.fork().transactional(async (tx) => {
       if (replaced.length > 0) {
-        await tx.execute(`delete from ${this.table} where index_name in (${replaced.map(() => '?').join(', ')})`, replaced.map((s) => s.indexName));
+        await tx.execute(
+          `delete from ${this.table} where index_name in (${replaced.map(() => '?').join(', ')})`,
+          replaced.map((s) => s.indexName),
+        );
       }
       await tx.execute(`insert into ${this.table} (index_name, seq_from, seq_to, chunk_count) values (?, ?, ?, ?)`, [
         built.indexName,

@@ -133,14 +133,19 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
         vectorOid === undefined
           ? // One array literal: PGlite's driver does not know how to serialise an array of pgvector's type.
             `{${batch.map(({ chunk }) => `"${vectorLiteral(chunk.embedding)}"`).join(',')}}`
-          : binaryVectorArray(batch.map(({ chunk }) => chunk.embedding), vectorOid),
+          : binaryVectorArray(
+              batch.map(({ chunk }) => chunk.embedding),
+              vectorOid,
+            ),
       ];
       await executeBound(
         tx,
         `insert into ${this.table} (chunk_id, ingestion_id, collection, chunk_strategy, source_metadata, chunk_index, chunk_text,
                 start_offset, end_offset, token_count, chunk_metadata, embedding)
          select * from unnest(${columns})`,
-        asBytes ? params.map((param) => (Buffer.isBuffer(param) ? param : Buffer.from(typeof param === 'string' ? param : arrayLiteral(param)))) : params,
+        asBytes
+          ? params.map((param) => (Buffer.isBuffer(param) ? param : Buffer.from(typeof param === 'string' ? param : arrayLiteral(param))))
+          : params,
       );
     }
   }
@@ -217,7 +222,16 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
   async listChunks(query: ChunkPageQuery): Promise<ChunkPage> {
     const limit = Math.trunc(query.limit);
     const rows = await this.em.execute<
-      { chunk_id: string; chunk_index: number; chunk_text: string; start_offset: number; end_offset: number; token_count: number | null; chunk_metadata: Record<string, unknown>; embedding?: string }[]
+      {
+        chunk_id: string;
+        chunk_index: number;
+        chunk_text: string;
+        start_offset: number;
+        end_offset: number;
+        token_count: number | null;
+        chunk_metadata: Record<string, unknown>;
+        embedding?: string;
+      }[]
     >(
       `select chunk_id, chunk_index, chunk_text, start_offset, end_offset, token_count, chunk_metadata
               ${query.withEmbeddings ? ', embedding::text as embedding' : ''}

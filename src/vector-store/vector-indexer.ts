@@ -134,7 +134,9 @@ export class VectorIndexer implements OnApplicationBootstrap, BeforeApplicationS
   /** The unindexed tail above `segments` (read now when not given). */
   async tail(em: SqlEntityManager = this.em.fork(), segments?: readonly IndexSegment[]): Promise<TailState & { indexedThrough: number }> {
     const through = indexedThrough(segments ?? (await this.catalog.read(em)));
-    const [row] = await em.execute<{ chunks: string | number; last_seq: string | number | null; idle_ms: string | number | null; pending: boolean }[]>(
+    const [row] = await em.execute<
+      { chunks: string | number; last_seq: string | number | null; idle_ms: string | number | null; pending: boolean }[]
+    >(
       `select (select count(*) from ${this.table} where seq > ?) as chunks,
               (select max(seq) from ${this.table}) as last_seq,
               (select extract(epoch from clock_timestamp() - created_at) * 1000 from ${this.table} order by seq desc limit 1) as idle_ms,

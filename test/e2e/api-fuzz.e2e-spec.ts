@@ -17,7 +17,14 @@ const badBody = fc.oneof(
   fc
     .record(
       {
-        text: fc.oneof(fc.constant(''), fc.constant('   '), fc.integer(), fc.constant(null), fc.array(fc.string()), fc.string({ unit: 'binary' }).map((s) => `${s}\u0000`)),
+        text: fc.oneof(
+          fc.constant(''),
+          fc.constant('   '),
+          fc.integer(),
+          fc.constant(null),
+          fc.array(fc.string()),
+          fc.string({ unit: 'binary' }).map((s) => `${s}\u0000`),
+        ),
         source_metadata: fc.oneof(fc.string(), fc.array(fc.jsonValue()), fc.constant({ k: '\ud800' }), fc.jsonValue({ maxDepth: 12 })),
         chunking: fc.oneof(
           fc.record({ strategy: fc.string(), chunk_size: fc.oneof(fc.integer(), fc.double(), fc.string()) }, { requiredKeys: [] }),
@@ -46,32 +53,34 @@ const extremeFloat = fc.oneof(
 );
 
 /** Any mix of fields, mostly rejected for more than one reason. */
-const anySearch = fc
-  .record(
-    {
-      query: fc.oneof(fc.string(), unstorable, fc.integer(), fc.constant(null)),
-      vector: fc.oneof(
-        fc.array(extremeFloat, { maxLength: 8 }),
-        fc.array(extremeFloat, { minLength: EMBEDDING_DIMENSION, maxLength: EMBEDDING_DIMENSION }),
-        fc.constant(new Array(EMBEDDING_DIMENSION).fill(0)),
-      ),
-      mode: fc.constantFrom('vector', 'keyword', 'hybrid', 'other'),
-      top_k: fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(null)),
-      collection: fc.oneof(fc.string(), unstorable),
-      ingestion_id: fc.oneof(fc.string(), fc.uuid()),
-      ingestion_ids: fc.array(fc.oneof(fc.string(), fc.uuid()), { maxLength: 3 }),
-      metadata: fc.oneof(
-        fc.jsonValue({ maxDepth: 3 }),
-        fc.dictionary(fc.oneof(fc.string(), unstorable), fc.oneof(fc.string(), unstorable, fc.integer())),
-        fc.record({ nested: fc.dictionary(fc.string(), unstorable) }),
-      ),
-      created_after: fc.oneof(fc.string(), fc.date({ noInvalidDate: true }).map((d) => d.toISOString())),
-      min_score: fc.oneof(extremeFloat, fc.string()),
-      ef_search: fc.oneof(fc.integer(), fc.double()),
-      other: fc.jsonValue(),
-    },
-    { requiredKeys: [] },
-  );
+const anySearch = fc.record(
+  {
+    query: fc.oneof(fc.string(), unstorable, fc.integer(), fc.constant(null)),
+    vector: fc.oneof(
+      fc.array(extremeFloat, { maxLength: 8 }),
+      fc.array(extremeFloat, { minLength: EMBEDDING_DIMENSION, maxLength: EMBEDDING_DIMENSION }),
+      fc.constant(new Array(EMBEDDING_DIMENSION).fill(0)),
+    ),
+    mode: fc.constantFrom('vector', 'keyword', 'hybrid', 'other'),
+    top_k: fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(null)),
+    collection: fc.oneof(fc.string(), unstorable),
+    ingestion_id: fc.oneof(fc.string(), fc.uuid()),
+    ingestion_ids: fc.array(fc.oneof(fc.string(), fc.uuid()), { maxLength: 3 }),
+    metadata: fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.dictionary(fc.oneof(fc.string(), unstorable), fc.oneof(fc.string(), unstorable, fc.integer())),
+      fc.record({ nested: fc.dictionary(fc.string(), unstorable) }),
+    ),
+    created_after: fc.oneof(
+      fc.string(),
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+    ),
+    min_score: fc.oneof(extremeFloat, fc.string()),
+    ef_search: fc.oneof(fc.integer(), fc.double()),
+    other: fc.jsonValue(),
+  },
+  { requiredKeys: [] },
+);
 
 /** A valid search with one field made hostile, so that field's own check is the one that must hold. */
 const oneHostileField = fc
@@ -81,9 +90,18 @@ const oneHostileField = fc
       fc.constant({ vector: Object.assign(new Array<number>(EMBEDDING_DIMENSION).fill(0), { 0: 1 }) }),
     ),
     fc.oneof(
-      fc.record({ metadata: fc.oneof(fc.dictionary(fc.oneof(fc.string(), unstorable), fc.oneof(unstorable, fc.integer())), fc.record({ nested: fc.dictionary(fc.string(), unstorable) })) }),
+      fc.record({
+        metadata: fc.oneof(
+          fc.dictionary(fc.oneof(fc.string(), unstorable), fc.oneof(unstorable, fc.integer())),
+          fc.record({ nested: fc.dictionary(fc.string(), unstorable) }),
+        ),
+      }),
       fc.record({ query: unstorable }),
-      fc.record({ query: fc.constant(undefined), mode: fc.constant('vector'), vector: fc.array(extremeFloat, { minLength: EMBEDDING_DIMENSION, maxLength: EMBEDDING_DIMENSION }) }),
+      fc.record({
+        query: fc.constant(undefined),
+        mode: fc.constant('vector'),
+        vector: fc.array(extremeFloat, { minLength: EMBEDDING_DIMENSION, maxLength: EMBEDDING_DIMENSION }),
+      }),
       fc.record({ min_score: extremeFloat }),
       fc.record({ collection: unstorable }),
     ),
@@ -93,7 +111,15 @@ const oneHostileField = fc
 const searchBody = fc.oneof(anySearch, oneHostileField).map((b) => JSON.stringify(b));
 
 const contentType = fc.oneof(
-  fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data', 'application/xml', ''),
+  fc.constantFrom(
+    'application/json',
+    'application/json; charset=utf-8',
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data',
+    'application/xml',
+    '',
+  ),
   fc.string(),
 );
 
@@ -108,15 +134,32 @@ const segment = fc.oneof(
 /** Query strings for the listing routes (ingestions, an ingestion's chunks): their parameters and others, with hostile, malformed and borderline values. */
 const queryString = fc
   .dictionary(
-    fc.oneof(fc.constantFrom('collection', 'status', 'document_id', 'created_after', 'created_before', 'limit', 'cursor', 'order', 'include'), fc.string()),
+    fc.oneof(
+      fc.constantFrom('collection', 'status', 'document_id', 'created_after', 'created_before', 'limit', 'cursor', 'order', 'include'),
+      fc.string(),
+    ),
     fc.oneof(
       fc.string(),
       unstorable,
       fc.integer().map(String),
       fc.double().map(String),
-      fc.constantFrom('2026-W01', '2026-123', '20261101', '2026-11-01T10:00+01', '2026-02-30', '9999-12-31T23:59:59Z', '0000-01-01', '-0001-01-01', 'asc', 'failed', 'embedding'),
+      fc.constantFrom(
+        '2026-W01',
+        '2026-123',
+        '20261101',
+        '2026-11-01T10:00+01',
+        '2026-02-30',
+        '9999-12-31T23:59:59Z',
+        '0000-01-01',
+        '-0001-01-01',
+        'asc',
+        'failed',
+        'embedding',
+      ),
       fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v)).toString('base64url')),
-      fc.tuple(fc.date({ noInvalidDate: true }), fc.uuid()).map(([d, id]) => Buffer.from(JSON.stringify([`${d.toISOString().slice(0, -1)}000Z`, id])).toString('base64url')),
+      fc
+        .tuple(fc.date({ noInvalidDate: true }), fc.uuid())
+        .map(([d, id]) => Buffer.from(JSON.stringify([`${d.toISOString().slice(0, -1)}000Z`, id])).toString('base64url')),
     ),
     { maxKeys: 4 },
   )
@@ -138,7 +181,9 @@ const call = fc.oneof(
   }),
   fc.record({
     method: fc.constantFrom('GET' as const, 'DELETE' as const, 'POST' as const, 'PUT' as const, 'PATCH' as const),
-    url: fc.tuple(fc.constantFrom('/v1/status/', '/v1/ingest/', '/v1/', '/', '/v1/search/'), segment, fc.option(segment)).map(([p, a, b]) => `${p}${a}${b === null ? '' : `/${b}`}`),
+    url: fc
+      .tuple(fc.constantFrom('/v1/status/', '/v1/ingest/', '/v1/', '/', '/v1/search/'), segment, fc.option(segment))
+      .map(([p, a, b]) => `${p}${a}${b === null ? '' : `/${b}`}`),
     body: fc.option(fc.string()),
     contentType,
     key: fc.constant(null),
@@ -177,7 +222,10 @@ describeDatabase('API fuzz (fast-check)', () => {
     ['a vector that is zero as float32', { vector: new Array<number>(EMBEDDING_DIMENSION).fill(1e-50) }, 'vector'],
   ])('should answer 400 VALIDATION_FAILED naming the field for a search with %s', async (_, body, field) => {
     const response = await app.inject({ method: 'POST', url: '/v1/search', payload: body });
-    expect([response.statusCode, response.json()]).toEqual([400, expect.objectContaining({ code: 'VALIDATION_FAILED', details: [expect.objectContaining({ field })] })]);
+    expect([response.statusCode, response.json()]).toEqual([
+      400,
+      expect.objectContaining({ code: 'VALIDATION_FAILED', details: [expect.objectContaining({ field })] }),
+    ]);
   });
 
   it('should never answer 500, always use the one error shape, and write nothing for a rejected request', async () => {

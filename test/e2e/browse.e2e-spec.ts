@@ -88,7 +88,8 @@ describeDatabase('browse: list ingestions, collections and chunks', () => {
     expect(newestFirst.map((item) => item.id).sort()).toEqual([...created.keys()].sort());
     expect(isSorted(newestFirst, 'desc')).toBe(true);
     // Each item is exactly what GET /v1/ingest/{id} answers.
-    for (const item of [newestFirst[0], newestFirst[57], newestFirst[119]]) expect(item).toEqual((await as(ADMIN_KEY, 'GET', `/v1/ingest/${item.id}`)).body);
+    for (const item of [newestFirst[0], newestFirst[57], newestFirst[119]])
+      expect(item).toEqual((await as(ADMIN_KEY, 'GET', `/v1/ingest/${item.id}`)).body);
 
     // Newest first, 25 at a time, two new ingestions between pages: they are newer than the walk, so never in it.
     let added = 0;
@@ -136,7 +137,9 @@ describeDatabase('browse: list ingestions, collections and chunks', () => {
     expect(inWindow.length).toBeGreaterThan(30);
     const window = await pageThrough(`created_after=${from}&created_before=${to}&limit=25`);
     expect(window.ids).toEqual(inWindow.map((item) => item.id));
-    expect((await pageThrough(`created_after=${from}&created_before=${to}&order=asc&limit=7`)).ids).toEqual(inWindow.map((item) => item.id).reverse());
+    expect((await pageThrough(`created_after=${from}&created_before=${to}&order=asc&limit=7`)).ids).toEqual(
+      inWindow.map((item) => item.id).reverse(),
+    );
   });
 
   it('should list for a key limited to collections only those, and refuse another collection with 403', async () => {
@@ -144,7 +147,9 @@ describeDatabase('browse: list ingestions, collections and chunks', () => {
     const expected = (await everything()).filter((item) => item.collection === 'support' || item.collection === 'faq');
     expect(mine.ids).toEqual(expected.map((item) => item.id));
     expect(mine.items.length).toBe(48 + 24 + 3);
-    expect((await pageThrough('collection=faq&limit=25', { key: SUPPORT_KEY })).ids).toEqual(expected.filter((i) => i.collection === 'faq').map((i) => i.id));
+    expect((await pageThrough('collection=faq&limit=25', { key: SUPPORT_KEY })).ids).toEqual(
+      expected.filter((i) => i.collection === 'faq').map((i) => i.id),
+    );
     for (const collection of ['finance', 'news', 'nowhere']) {
       expect(await as(SUPPORT_KEY, 'GET', `/v1/ingest?collection=${collection}`)).toMatchObject({
         status: 403,
@@ -165,15 +170,24 @@ describeDatabase('browse: list ingestions, collections and chunks', () => {
         expect([name, chunks]).toEqual([name, completedChunks]);
         return {
           name,
-          ingestions: { accepted: count('accepted'), running: count('running'), completed: count('completed'), failed: count('failed'), superseded: count('superseded') },
+          ingestions: {
+            accepted: count('accepted'),
+            running: count('running'),
+            completed: count('completed'),
+            failed: count('failed'),
+            superseded: count('superseded'),
+          },
           chunks,
-          updated_at: own.map((item) => item.updated_at).sort().at(-1),
+          updated_at: own
+            .map((item) => item.updated_at)
+            .sort()
+            .at(-1),
         };
       }),
     );
   }
 
-  it('should count each collection\'s ingestions by status and its chunks, before and after the poller completes them', async () => {
+  it("should count each collection's ingestions by status and its chunks, before and after the poller completes them", async () => {
     const names = ['faq', 'finance', 'news', 'support'];
     const queued = await as(ADMIN_KEY, 'GET', '/v1/collections');
     expect(queued).toMatchObject({ status: 200, body: { items: await expectedCollections(names) } });
@@ -186,12 +200,18 @@ describeDatabase('browse: list ingestions, collections and chunks', () => {
     expect(done).toEqual(expect.objectContaining({ status: 200, body: { items: expected } }));
     expect(expected.find((c) => c.name === 'faq')).toMatchObject({ ingestions: { accepted: 0, completed: 24 + 1, superseded: 2 } });
     expect(expected.every((c) => c.chunks > 0 && c.chunks === c.ingestions.completed)).toBe(true); // one short text, one chunk
-    for (const collection of expected) expect(await as(ADMIN_KEY, 'GET', `/v1/collections/${collection.name}`)).toMatchObject({ status: 200, body: collection });
+    for (const collection of expected)
+      expect(await as(ADMIN_KEY, 'GET', `/v1/collections/${collection.name}`)).toMatchObject({ status: 200, body: collection });
 
     // A limited key sees only its collections; another one is 403, an unknown one 404 (or 403 when not its own).
-    expect((await as(SUPPORT_KEY, 'GET', '/v1/collections')).body).toEqual({ items: expected.filter((c) => c.name === 'faq' || c.name === 'support') });
+    expect((await as(SUPPORT_KEY, 'GET', '/v1/collections')).body).toEqual({
+      items: expected.filter((c) => c.name === 'faq' || c.name === 'support'),
+    });
     expect((await as(SUPPORT_KEY, 'GET', '/v1/collections/support')).body).toEqual(expected.find((c) => c.name === 'support'));
-    expect(await as(SUPPORT_KEY, 'GET', '/v1/collections/finance')).toMatchObject({ status: 403, body: { code: 'FORBIDDEN', details: { collection: 'finance' } } });
+    expect(await as(SUPPORT_KEY, 'GET', '/v1/collections/finance')).toMatchObject({
+      status: 403,
+      body: { code: 'FORBIDDEN', details: { collection: 'finance' } },
+    });
     expect(await as(SUPPORT_KEY, 'GET', '/v1/collections/empty')).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
     expect(await as(ADMIN_KEY, 'GET', '/v1/collections/empty')).toMatchObject({
       status: 404,
@@ -213,7 +233,9 @@ describeDatabase('browse: list ingestions, collections and chunks', () => {
     expect(await chunksOf()).toMatchObject({ status: 200, body: { items: [], next_cursor: null } });
 
     const poller = app.get(IngestionPoller);
-    await eventually(async () => ((await poller.tick(), (await as(ADMIN_KEY, 'GET', `/v1/status/${id}`)).body.status === 'completed') ? true : undefined));
+    await eventually(async () =>
+      (await poller.tick(), (await as(ADMIN_KEY, 'GET', `/v1/status/${id}`)).body.status === 'completed') ? true : undefined,
+    );
     const items: { chunk_id: string; chunk_index: number; text: string; start_offset: number; end_offset: number }[] = [];
     const sizes: number[] = [];
     for (let cursor: string | null = null, first = true; first || cursor !== null; first = false) {
@@ -270,7 +292,12 @@ describeDatabase('browse: list ingestions, collections and chunks', () => {
     ];
     for (const [query, field] of bad) {
       const response = await chunksOf(query);
-      expect([query, response.status, response.body.code, response.body.details?.map((d: { field: string }) => d.field)]).toEqual([query, 400, 'VALIDATION_FAILED', [field]]);
+      expect([query, response.status, response.body.code, response.body.details?.map((d: { field: string }) => d.field)]).toEqual([
+        query,
+        400,
+        'VALIDATION_FAILED',
+        [field],
+      ]);
     }
     expect(await as(ADMIN_KEY, 'GET', '/v1/ingest/not-a-uuid/chunks')).toMatchObject({ status: 400, body: { code: 'INVALID_ID' } });
   });
@@ -293,7 +320,10 @@ describeDatabase('browse: list ingestions, collections and chunks', () => {
       ['created_after=0000-06-01', 'created_after'],
       ['created_after=-0001-01-01', 'created_after'],
       ['created_before=9999-12-31T23:30:00-01:00', 'created_before'],
-      [`cursor=${Buffer.from(JSON.stringify(['0000-01-01T00:00:00.000000Z', '3f1c6a0e-5b7d-4f43-9c55-0d8f4f2f7a10'])).toString('base64url')}`, 'cursor'],
+      [
+        `cursor=${Buffer.from(JSON.stringify(['0000-01-01T00:00:00.000000Z', '3f1c6a0e-5b7d-4f43-9c55-0d8f4f2f7a10'])).toString('base64url')}`,
+        'cursor',
+      ],
       ['document_id=', 'document_id'],
       ['cursor=not-a-cursor!', 'cursor'],
       ['cursor=bm90IGpzb24', 'cursor'],

@@ -77,7 +77,9 @@ describeDatabase('failure semantics over HTTP', () => {
     });
 
     it('should create one ingestion for concurrent duplicates', async () => {
-      const responses = await Promise.all(Array.from({ length: 10 }, () => ingest({ text: 'sent ten times at once' }, { 'idempotency-key': 'burst-1' })));
+      const responses = await Promise.all(
+        Array.from({ length: 10 }, () => ingest({ text: 'sent ten times at once' }, { 'idempotency-key': 'burst-1' })),
+      );
       expect(new Set(responses.map((r) => r.body.id)).size).toBe(1);
       expect(responses.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 202]);
       expect(await db.count('ingestion_requests', 'idempotency_key = ?', ['burst-1'])).toBe(1);
@@ -99,7 +101,7 @@ describeDatabase('failure semantics over HTTP', () => {
         ids.includes(r.ingestion_id),
       );
 
-    it('should replace a document\'s chunks with its new version, and not re-process unchanged content', async () => {
+    it("should replace a document's chunks with its new version, and not re-process unchanged content", async () => {
       const v1 = (await ingest({ document_id: 'handbook.md', text: 'Holidays: every employee has 25 days of paid leave.' })).body;
       expect(v1).toMatchObject({ outcome: 'created', document_id: 'handbook.md', document_version: 1 });
       await waitFor(v1.id, 'completed');
@@ -173,14 +175,22 @@ describeDatabase('failure semantics over HTTP', () => {
       ['JSON null', 'null'],
       ['an array', '[]'],
     ])('should answer 400 for a body that is %s', async (_, raw) => {
-      const response = await expectRejected(() => request(app, 'POST', '/v1/ingest', raw, { 'content-type': 'application/json' }), 400, expect.any(String));
+      const response = await expectRejected(
+        () => request(app, 'POST', '/v1/ingest', raw, { 'content-type': 'application/json' }),
+        400,
+        expect.any(String),
+      );
       expect(['VALIDATION_FAILED', 'INVALID_JSON']).toContain(response.body.code);
     });
 
     it('should answer 400, not overflow the stack, for metadata nested 100,000 levels deep', async () => {
       const depth = 100_000;
       const raw = `{"text":"x","source_metadata":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
-      const response = await expectRejected(() => request(app, 'POST', '/v1/ingest', raw, { 'content-type': 'application/json' }), 400, expect.any(String));
+      const response = await expectRejected(
+        () => request(app, 'POST', '/v1/ingest', raw, { 'content-type': 'application/json' }),
+        400,
+        expect.any(String),
+      );
       expect(['VALIDATION_FAILED', 'INVALID_JSON']).toContain(response.body.code);
     });
 

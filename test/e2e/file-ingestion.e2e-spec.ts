@@ -55,7 +55,10 @@ describeDatabase('POST /v1/ingest/file', () => {
   it('should ingest a text file, describe it in source_metadata, and keep no copy of it', async () => {
     const content = sampleText();
     const accepted = await upload({ name: 'ship-log.txt', content, contentType: 'text/plain' }, { source_metadata: '{"team":"harbour"}' });
-    expect(accepted).toMatchObject({ status: 202, body: { id: expect.any(String), status: 'accepted', status_url: `/v1/status/${accepted.body.id}` } });
+    expect(accepted).toMatchObject({
+      status: 202,
+      body: { id: expect.any(String), status: 'accepted', status_url: `/v1/status/${accepted.body.id}` },
+    });
     await completed(accepted.body.id);
     const hit = await topHit(SENTENCES.txt, accepted.body.id);
     expect(hit.chunk_text).toContain(SENTENCES.txt);
@@ -93,7 +96,9 @@ describeDatabase('POST /v1/ingest/file', () => {
     await completed(text.body.id);
     expect((await request(app, 'GET', `/v1/ingest/${markdown.body.id}`)).body.chunking.strategy).toBe('markdown');
     expect((await request(app, 'GET', `/v1/ingest/${text.body.id}`)).body.chunking.strategy).toBe('recursive');
-    expect((await topHit('sourdough starters feeding', markdown.body.id)).chunk_metadata.heading_path).toEqual(expect.arrayContaining([expect.any(String)]));
+    expect((await topHit('sourdough starters feeding', markdown.body.id)).chunk_metadata.heading_path).toEqual(
+      expect.arrayContaining([expect.any(String)]),
+    );
   });
 
   it('should ingest the content of an HTML page without its boilerplate', async () => {
@@ -140,9 +145,17 @@ describeDatabase('POST /v1/ingest/file', () => {
     }
 
     it('should answer 415 for an unsupported file type', async () => {
-      const answer = await expectRejected(upload({ name: 'report.docx', content: 'PK\u0003\u0004 not really', contentType: 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+      const answer = await expectRejected(
+        upload({ name: 'report.docx', content: 'PK\u0003\u0004 not really', contentType: 'text/plain' }),
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+      );
       expect(answer.body.message).toContain('report.docx');
-      await expectRejected(upload({ name: 'image.png', content: Buffer.from([0x89, 0x50, 0x4e, 0x47]), contentType: 'image/png' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+      await expectRejected(
+        upload({ name: 'image.png', content: Buffer.from([0x89, 0x50, 0x4e, 0x47]), contentType: 'image/png' }),
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+      );
     });
 
     it('should answer 400 for an empty file or a form without a file', async () => {

@@ -42,11 +42,7 @@ describeDatabase('hostile files', () => {
   }
 
   /** The service's live child processes (Linux): an extraction child while one runs, none otherwise. */
-  const children = () =>
-    readFileSync(`/proc/${service.pid}/task/${service.pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean);
+  const children = () => readFileSync(`/proc/${service.pid}/task/${service.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
 
   /** After each hostile file: still alive, still accepting a normal upload, no upload left on disk, memory bounded. */
   async function expectUnharmed(): Promise<void> {
@@ -72,7 +68,10 @@ describeDatabase('hostile files', () => {
 
   it('should refuse a PDF whose flate stream inflates to 300 MB, naming FILE_EXTRACT_MEMORY_MB, with the child bounded too', async () => {
     const refused = await upload({ name: 'bomb.pdf', content: await pdfWithFlateBomb(300), contentType: 'application/pdf' });
-    expect(refused).toMatchObject({ status: 422, body: { ...UNREADABLE, message: 'Extracting the PDF needed more than FILE_EXTRACT_MEMORY_MB (512 MB)' } });
+    expect(refused).toMatchObject({
+      status: 422,
+      body: { ...UNREADABLE, message: 'Extracting the PDF needed more than FILE_EXTRACT_MEMORY_MB (512 MB)' },
+    });
     expect(refused.body.details.peak_rss_mb).toBeLessThan(MAX_RSS_MB);
     await expectUnharmed();
   });
@@ -89,13 +88,19 @@ describeDatabase('hostile files', () => {
     const [child] = await eventually(async () => (children().length > 0 ? children() : undefined), 30_000);
     expect(await service.json('GET', '/health/live')).toMatchObject({ status: 200, body: { status: 'ok' } });
     const busy = await upload({ name: 'other.pdf', content: await samplePdf(), contentType: 'application/pdf' });
-    expect(busy).toMatchObject({ status: 503, body: { statusCode: 503, code: 'EXTRACTION_BUSY', message: expect.stringContaining('FILE_EXTRACT_CONCURRENCY is 1') } });
+    expect(busy).toMatchObject({
+      status: 503,
+      body: { statusCode: 503, code: 'EXTRACTION_BUSY', message: expect.stringContaining('FILE_EXTRACT_CONCURRENCY is 1') },
+    });
     expect(busy.headers.get('retry-after')).toBe('2');
     // Both answers came while that same child was still extracting: the event loop was free all along.
     expect(children()).toContain(child);
 
     const refused = await table;
-    expect(refused).toMatchObject({ status: 422, body: { ...UNREADABLE, message: expect.stringMatching(/FILE_EXTRACT_MEMORY_MB \(512 MB\)|FILE_EXTRACT_TIMEOUT_MS \(30000 ms\)/) } });
+    expect(refused).toMatchObject({
+      status: 422,
+      body: { ...UNREADABLE, message: expect.stringMatching(/FILE_EXTRACT_MEMORY_MB \(512 MB\)|FILE_EXTRACT_TIMEOUT_MS \(30000 ms\)/) },
+    });
     expect(refused.body.details.peak_rss_mb).toBeLessThan(MAX_RSS_MB);
     await expectUnharmed();
   });

@@ -124,7 +124,19 @@ describeDatabase('ingestion lifecycle over HTTP', () => {
         '/v1/collections/{name}',
       ]),
     );
-    expect(Object.keys(spec.paths['/v1/ingest'].post.responses).sort()).toEqual(['200', '202', '400', '401', '403', '409', '413', '415', '429', '500', '503']);
+    expect(Object.keys(spec.paths['/v1/ingest'].post.responses).sort()).toEqual([
+      '200',
+      '202',
+      '400',
+      '401',
+      '403',
+      '409',
+      '413',
+      '415',
+      '429',
+      '500',
+      '503',
+    ]);
     expect(spec.components.schemas.ErrorResponseDto.required).toEqual(expect.arrayContaining(['statusCode', 'code', 'message']));
     expect(spec.components.schemas.IngestRequestDto.properties.text.example).toEqual(expect.any(String));
   });
@@ -181,7 +193,11 @@ describeDatabase('rejected requests', () => {
     expect(response.body.details.map((d: { field: string }) => d.field).sort()).toEqual(
       ['chunking.chunk_size', 'chunking.strategy', 'extra', 'source_metadata', 'text'].sort(),
     );
-    await expectRejected(() => request(app, 'POST', '/v1/ingest', { text: 'ok', chunking: { chunk_size: 100, chunk_overlap: 100 } }), 400, 'VALIDATION_FAILED');
+    await expectRejected(
+      () => request(app, 'POST', '/v1/ingest', { text: 'ok', chunking: { chunk_size: 100, chunk_overlap: 100 } }),
+      400,
+      'VALIDATION_FAILED',
+    );
     await expectRejected(() => request(app, 'POST', '/v1/ingest', [{ text: 'an array' }]), 400, 'VALIDATION_FAILED');
     await expectRejected(() => request(app, 'POST', '/v1/search', { query: 'x', top_k: 0 }), 400, 'VALIDATION_FAILED');
     await expectRejected(() => request(app, 'POST', '/v1/search', { query: 'x', top_k: 101 }), 400, 'VALIDATION_FAILED');

@@ -49,7 +49,13 @@ describeDatabase('the service logs', () => {
     app = service;
     await service.ready();
     const auth = { authorization: `Bearer ${API_KEY}` };
-    const accepted = await call(service, 'POST', '/v1/ingest', { ...auth, 'x-request-id': 'req-trace-0001' }, { text: 'Structured logs make one request easy to follow.' });
+    const accepted = await call(
+      service,
+      'POST',
+      '/v1/ingest',
+      { ...auth, 'x-request-id': 'req-trace-0001' },
+      { text: 'Structured logs make one request easy to follow.' },
+    );
     expect(accepted.status).toBe(202);
     expect(accepted.headers.get('x-request-id')).toBe('req-trace-0001');
     const id: string = accepted.body.id;
@@ -70,7 +76,13 @@ describeDatabase('the service logs', () => {
       }
     });
     const ingestLine = entries.find((e) => e.msg === 'request completed' && e.url === '/v1/ingest');
-    expect(ingestLine).toMatchObject({ level: 'info', request_id: 'req-trace-0001', method: 'POST', status_code: 202, api_key_id: expect.stringMatching(/^key:[0-9a-f]{8}$/) });
+    expect(ingestLine).toMatchObject({
+      level: 'info',
+      request_id: 'req-trace-0001',
+      method: 'POST',
+      status_code: 202,
+      api_key_id: expect.stringMatching(/^key:[0-9a-f]{8}$/),
+    });
     for (const entry of entries.filter((e) => e.msg === 'request completed')) expect(entry.request_id).toEqual(expect.any(String));
     const workerLines = entries.filter((e) => e.context === 'IngestionProcessor');
     expect(workerLines.length).toBeGreaterThan(0);
@@ -91,7 +103,9 @@ describeDatabase('the service logs', () => {
       const all = service.log.split('\n');
       return all.some((line) => line.includes('GET /v1/nothing-here 404')) ? all : undefined;
     });
-    expect(lines.filter((line) => line.includes('/v1/ingest'))).toEqual([expect.stringMatching(/INFO: POST \/v1\/ingest 202 \d+ ms \{"request_id":"[^"]+"\}$/)]);
+    expect(lines.filter((line) => line.includes('/v1/ingest'))).toEqual([
+      expect.stringMatching(/INFO: POST \/v1\/ingest 202 \d+ ms \{"request_id":"[^"]+"\}$/),
+    ]);
     expect(service.log).not.toContain('\u001b[');
     expect(service.log).not.toMatch(/InstanceLoader|RouterExplorer|\[migrator\]/);
     expect(service.log).toMatch(/Ready: web page http:\/\/0\.0\.0\.0:\d+\/ · API .*\/v1 · docs .*\/docs · database: /);
@@ -100,7 +114,13 @@ describeDatabase('the service logs', () => {
   });
 
   it('should refuse to start naming each bad operational setting, without echoing the keys', async () => {
-    const service = await AppProcess.start({ ...env, API_KEYS: `${API_KEY},tooshort`, RATE_LIMIT_MAX: 'lots', CORS_ORIGINS: 'example.com', LOG_FORMAT: 'xml' });
+    const service = await AppProcess.start({
+      ...env,
+      API_KEYS: `${API_KEY},tooshort`,
+      RATE_LIMIT_MAX: 'lots',
+      CORS_ORIGINS: 'example.com',
+      LOG_FORMAT: 'xml',
+    });
     app = service;
     expect(await service.exited()).toBe(1);
     expect(service.log).toContain('ingestion-service cannot start');

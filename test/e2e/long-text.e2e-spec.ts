@@ -41,7 +41,11 @@ describeDatabase('a long text file', () => {
     const file = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]); // with a byte order mark, dropped
     expect(text.length).toBeGreaterThan(CLAIMED_TEXT_LIMIT);
 
-    const accepted = await upload(app, { name: 'ledger.txt', content: file, contentType: 'text/plain' }, { chunking_strategy: 'fixed', chunk_size: '600', chunk_overlap: '60' });
+    const accepted = await upload(
+      app,
+      { name: 'ledger.txt', content: file, contentType: 'text/plain' },
+      { chunking_strategy: 'fixed', chunk_size: '600', chunk_overlap: '60' },
+    );
     expect(accepted.status).toBe(202);
     const done = await eventually(async () => {
       const { body } = await request(app, 'GET', `/v1/status/${accepted.body.id}`);

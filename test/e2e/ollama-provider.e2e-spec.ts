@@ -55,8 +55,17 @@ describeDatabase('Ollama provider over HTTP', () => {
     }, 30_000);
 
   it('should batch the chunks, survive a 500 and a 429 by retrying, complete, and search through the same provider', async () => {
-    const sut = await start((n) => (n === 1 ? fail(500, 'llama runner process has terminated') : n === 2 ? fail(429, 'too many requests', { 'retry-after': '0' }) : { kind: 'embed' }));
-    const accepted = await request(sut, 'POST', '/v1/ingest', { text: DOCUMENT, chunking: { strategy: 'markdown', chunk_size: 200, chunk_overlap: 0 } });
+    const sut = await start((n) =>
+      n === 1
+        ? fail(500, 'llama runner process has terminated')
+        : n === 2
+          ? fail(429, 'too many requests', { 'retry-after': '0' })
+          : { kind: 'embed' },
+    );
+    const accepted = await request(sut, 'POST', '/v1/ingest', {
+      text: DOCUMENT,
+      chunking: { strategy: 'markdown', chunk_size: 200, chunk_overlap: 0 },
+    });
     const status = await finalStatus(sut, accepted.body.id);
     expect(status).toMatchObject({ status: 'completed', attempts: 1, chunk_count: 10 });
 
@@ -84,7 +93,10 @@ describeDatabase('Ollama provider over HTTP', () => {
     await server!.stop();
     // A provider that never answers: the same 503, and keyword search does not need it.
     const hung = await start(() => ({ kind: 'embed', delayMs: 120_000 }), overrides);
-    expect(await request(hung, 'POST', '/v1/search', { query: 'runbook', mode: 'hybrid' })).toMatchObject({ status: 503, body: { code: 'EMBEDDER_UNAVAILABLE' } });
+    expect(await request(hung, 'POST', '/v1/search', { query: 'runbook', mode: 'hybrid' })).toMatchObject({
+      status: 503,
+      body: { code: 'EMBEDDER_UNAVAILABLE' },
+    });
     expect((await request(hung, 'POST', '/v1/search', { query: 'runbook', mode: 'keyword' })).status).toBe(200);
   });
 
@@ -94,7 +106,9 @@ describeDatabase('Ollama provider over HTTP', () => {
     const accepted = await request(sut, 'POST', '/v1/ingest', { text: 'Nobody will embed this.' });
     const status = await finalStatus(sut, accepted.body.id);
     expect(status).toMatchObject({ status: 'failed', attempts: 2 });
-    expect(status.error).toMatch(/^ollama:all-minilm: cannot reach http:\/\/127\.0\.0\.1:\d+\/api\/embed \(ECONNREFUSED\) \(gave up after 3 attempts\)$/);
+    expect(status.error).toMatch(
+      /^ollama:all-minilm: cannot reach http:\/\/127\.0\.0\.1:\d+\/api\/embed \(ECONNREFUSED\) \(gave up after 3 attempts\)$/,
+    );
   });
 
   it('should fail at once, without retrying the request, when the provider rejects the model', async () => {

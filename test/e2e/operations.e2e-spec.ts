@@ -57,7 +57,10 @@ describeDatabase('operations: health, metrics', () => {
 
     const ids: string[] = [];
     for (let n = 0; n < 12; n++) {
-      const accepted = await request(app, 'POST', '/v1/ingest', { text: `Burst document ${n}. `.repeat(40), chunking: { chunk_size: 200, chunk_overlap: 0 } });
+      const accepted = await request(app, 'POST', '/v1/ingest', {
+        text: `Burst document ${n}. `.repeat(40),
+        chunking: { chunk_size: 200, chunk_overlap: 0 },
+      });
       expect(accepted.status).toBe(202);
       ids.push(accepted.body.id);
     }
@@ -163,7 +166,6 @@ describeDatabase('operations: API keys, rate limit, CORS', () => {
     const other = await preflight('https://evil.example.net');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
-
 });
 
 describeDatabase('operations: writes from other origins', () => {
@@ -187,8 +189,7 @@ describeDatabase('operations: writes from other origins', () => {
   });
 
   it('should refuse writes from a page of another origin unless CORS_ORIGINS lists it; its own page may write', async () => {
-    const ingest = (origin: string, host = 'localhost:80') =>
-      request(app, 'POST', '/v1/ingest', { text: `From ${origin}` }, { origin, host });
+    const ingest = (origin: string, host = 'localhost:80') => request(app, 'POST', '/v1/ingest', { text: `From ${origin}` }, { origin, host });
     const foreign = await ingest('https://evil.example.net');
     expect(foreign).toMatchObject({ status: 403, body: { code: 'FORBIDDEN', message: expect.stringContaining('CORS_ORIGINS') } });
     expect((await request(app, 'DELETE', '/v1/collections/default', undefined, { origin: 'null' })).status).toBe(403);
@@ -272,9 +273,10 @@ describeDatabase('operations: API keys limited to collections', () => {
   });
 
   const as = (key: string, method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown) => request(app, method, url, body, bearer(key));
-  const completed = (id: string) => eventually(async () => ((await as(KEY_ONE, 'GET', `/v1/status/${id}`)).body.status === 'completed' ? id : undefined));
+  const completed = (id: string) =>
+    eventually(async () => ((await as(KEY_ONE, 'GET', `/v1/status/${id}`)).body.status === 'completed' ? id : undefined));
 
-  it('should let a key use its own collections, answer 403 on any other and 404 for another collection\'s id, changing nothing', async () => {
+  it("should let a key use its own collections, answer 403 on any other and 404 for another collection's id, changing nothing", async () => {
     const own = await as(SUPPORT_KEY, 'POST', '/v1/ingest', { text: 'Reset a password from the account page.', collection: 'support' });
     expect(own.status).toBe(202);
     const other = (await as(KEY_ONE, 'POST', '/v1/ingest', { text: 'Quarterly revenue grew by four percent.' })).body.id;
@@ -290,19 +292,35 @@ describeDatabase('operations: API keys limited to collections', () => {
       await as(SUPPORT_KEY, 'DELETE', '/v1/collections/default'),
     ];
     const form = multipartForm({ name: 'notes.txt', content: 'Not for this key either.', contentType: 'text/plain' }, { collection: 'finance' });
-    const upload = await app.inject({ method: 'POST', url: '/v1/ingest/file', payload: form.payload, headers: { ...form.headers, ...bearer(SUPPORT_KEY) } });
+    const upload = await app.inject({
+      method: 'POST',
+      url: '/v1/ingest/file',
+      payload: form.payload,
+      headers: { ...form.headers, ...bearer(SUPPORT_KEY) },
+    });
     forbidden.push({ status: upload.statusCode, body: upload.json(), headers: upload.headers });
     for (const response of forbidden) {
-      expect(response).toMatchObject({ status: 403, body: { statusCode: 403, code: 'FORBIDDEN', message: expect.stringMatching(/no rights to collection/) } });
+      expect(response).toMatchObject({
+        status: 403,
+        body: { statusCode: 403, code: 'FORBIDDEN', message: expect.stringMatching(/no rights to collection/) },
+      });
     }
     expect({ requests: await db.count('ingestion_requests'), chunks: await db.count('chunk_vectors') }).toEqual(before);
 
     // Named by id, another collection's ingestion is answered exactly as an unknown id: its existence stays hidden.
     const unknown = '00000000-0000-4000-8000-000000000000';
-    for (const [method, path] of [['GET', '/v1/status/'], ['GET', '/v1/ingest/'], ['DELETE', '/v1/ingest/']] as const) {
+    for (const [method, path] of [
+      ['GET', '/v1/status/'],
+      ['GET', '/v1/ingest/'],
+      ['DELETE', '/v1/ingest/'],
+    ] as const) {
       const foreign = await as(SUPPORT_KEY, method, path + other);
       const absent = await as(SUPPORT_KEY, method, path + unknown);
-      expect([path, foreign.status, JSON.stringify(foreign.body).replaceAll(other, unknown)]).toEqual([path, absent.status, JSON.stringify(absent.body)]);
+      expect([path, foreign.status, JSON.stringify(foreign.body).replaceAll(other, unknown)]).toEqual([
+        path,
+        absent.status,
+        JSON.stringify(absent.body),
+      ]);
       expect([path, foreign.status]).toEqual([path, method === 'GET' ? 404 : 200]);
     }
     expect({ requests: await db.count('ingestion_requests'), chunks: await db.count('chunk_vectors') }).toEqual(before);

@@ -3,8 +3,7 @@ import { AppProcess } from '../support/app-process';
 import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
 
 const CHUNKING = { strategy: 'fixed' as const, chunk_size: 200, chunk_overlap: 40 };
-const documentText = (n: number) =>
-  Array.from({ length: 60 }, (_, i) => `Document ${n} sentence ${i} talks about topic${n} and item${i}.`).join(' ');
+const documentText = (n: number) => Array.from({ length: 60 }, (_, i) => `Document ${n} sentence ${i} talks about topic${n} and item${i}.`).join(' ');
 
 /** These run the built service (dist/) as a separate process, the way `npm start` does. */
 describeDatabase('the service as a process', () => {

@@ -109,7 +109,8 @@ describeDatabase('search modes, filters and collections over HTTP', () => {
   it('should find an exact rare token in hybrid mode that vector mode ranks low', async () => {
     const distractors = Array.from(
       { length: 12 },
-      (_, i) => `What is the ${['dashboard', 'report', 'invoice', 'badge', 'ticket', 'queue'][i % 6]} page ${i} about? It is about what is shown there.`,
+      (_, i) =>
+        `What is the ${['dashboard', 'report', 'invoice', 'badge', 'ticket', 'queue'][i % 6]} page ${i} about? It is about what is shown there.`,
     );
     const needle =
       'Warehouse scanners print ERR-7F3A9 when the label printer has run out of ribbon; replace the ribbon cartridge, ' +
@@ -138,7 +139,12 @@ describeDatabase('search modes, filters and collections over HTTP', () => {
     const teams = Array.from({ length: 24 }, (_, doc) => (doc % 12 === 5 ? 'payments' : `team-${doc}`));
     const ids = await Promise.all(
       teams.map((team, doc) =>
-        ingest({ text: text(doc), collection: 'filters', source_metadata: { team, tags: ['kb', `doc-${doc}`] }, chunking: { strategy: 'recursive', chunk_size: 100, chunk_overlap: 0 } }),
+        ingest({
+          text: text(doc),
+          collection: 'filters',
+          source_metadata: { team, tags: ['kb', `doc-${doc}`] },
+          chunking: { strategy: 'recursive', chunk_size: 100, chunk_overlap: 0 },
+        }),
       ),
     );
     await completed(ids);
@@ -158,7 +164,9 @@ describeDatabase('search modes, filters and collections over HTTP', () => {
     expect(two).toHaveLength(40);
 
     expect(await search({ query: 'vector search', collection: 'filters', created_after: new Date(Date.now() + 60_000).toISOString() })).toEqual([]);
-    expect(await search({ query: 'vector search', collection: 'filters', created_before: new Date(Date.now() + 60_000).toISOString(), top_k: 3 })).toHaveLength(3);
+    expect(
+      await search({ query: 'vector search', collection: 'filters', created_before: new Date(Date.now() + 60_000).toISOString(), top_k: 3 }),
+    ).toHaveLength(3);
     const strong = await search({ query: 'vector search recall', collection: 'filters', min_score: 0.3, top_k: 100 });
     expect(strong.every((r) => r.score >= 0.3)).toBe(true);
   });
@@ -212,7 +220,11 @@ describeDatabase('search modes, filters and collections over HTTP', () => {
     await bad({ query: 'x', created_after: 'yesterday' }, 'created_after');
     await bad({ query: 'x', ef_search: 5 }, 'ef_search');
     expect((await request(app, 'DELETE', '/v1/collections/..%2Fetc')).status).toBe(400);
-    const ingest400 = await request(app, 'POST', '/v1/ingest', { text: 'x', collection: '-bad', chunking: { size_unit: 'tokens', chunk_size: 9000 } });
+    const ingest400 = await request(app, 'POST', '/v1/ingest', {
+      text: 'x',
+      collection: '-bad',
+      chunking: { size_unit: 'tokens', chunk_size: 9000 },
+    });
     expect(ingest400.status).toBe(400);
     expect(ingest400.body.details.map((d: { field: string }) => d.field)).toEqual(['collection']);
     const tooManyTokens = await request(app, 'POST', '/v1/ingest', { text: 'x', chunking: { size_unit: 'tokens', chunk_size: 9000 } });
@@ -226,7 +238,12 @@ describeDatabase('search modes, filters and collections over HTTP', () => {
     for (const field of ['query', 'vector', 'collection', 'metadata', 'created_after', 'created_before', 'min_score', 'ef_search']) {
       expect(schemas.SearchRequestDto.properties[field]).toHaveProperty('example');
     }
-    expect(Object.keys(spec.paths['/v1/search'].post.requestBody.content['application/json'].examples).sort()).toEqual(['hybrid', 'keyword', 'text', 'vector']);
+    expect(Object.keys(spec.paths['/v1/search'].post.requestBody.content['application/json'].examples).sort()).toEqual([
+      'hybrid',
+      'keyword',
+      'text',
+      'vector',
+    ]);
     expect(schemas.ChunkingOptionsDto.properties.strategy.enum).toEqual(['fixed', 'recursive', 'sentence', 'markdown']);
     expect(schemas.ChunkingOptionsDto.properties.size_unit.enum).toEqual(['characters', 'tokens']);
     expect(schemas.IngestRequestDto.properties.collection.example).toBe('handbook');

@@ -7,8 +7,7 @@ import { createTestDatabase } from '../support/test-database';
 
 const CHUNKING = { strategy: 'fixed' as const, chunk_size: 200, chunk_overlap: 40 };
 const REQUESTS = 40;
-const documentText = (n: number) =>
-  Array.from({ length: 80 }, (_, i) => `Worker document ${n} line ${i} covers field${n} and detail${i}.`).join(' ');
+const documentText = (n: number) => Array.from({ length: 80 }, (_, i) => `Worker document ${n} line ${i} covers field${n} and detail${i}.`).join(' ');
 const expectedChunks = (n: number) => new FixedSizeChunker().split(documentText(n), CHUNKING).length;
 
 /**

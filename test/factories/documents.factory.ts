@@ -42,7 +42,8 @@ function pdfPage(sentence: string, page: number): string[] {
  * SENTENCES.pdfPage* in its middle; or one page per given text (a line each).
  */
 export async function samplePdf(pages?: string[]): Promise<Buffer> {
-  const lines = pages?.map((text) => [text]) ?? [SENTENCES.pdfPage1, SENTENCES.pdfPage2, SENTENCES.pdfPage3].map((sentence, i) => pdfPage(sentence, i + 1));
+  const lines =
+    pages?.map((text) => [text]) ?? [SENTENCES.pdfPage1, SENTENCES.pdfPage2, SENTENCES.pdfPage3].map((sentence, i) => pdfPage(sentence, i + 1));
   const document = await PDFDocument.create();
   const font = await document.embedFont(StandardFonts.Helvetica);
   for (const pageLines of lines) {

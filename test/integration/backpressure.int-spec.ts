@@ -21,7 +21,13 @@ describeDatabase('IntakeGate: backpressure when ingestion outruns the indexer', 
     database = createTestDatabase();
     // The poller and the indexer are driven by hand; the tail bound is 2 x 10 chunks, the backlog bound 6.
     app = await createTestApp(
-      database.config({ POLLER_ENABLED: 'false', POLL_BATCH_SIZE: '1', INDEX_MAX_TAIL_CHUNKS: '10', INDEX_MIN_SEGMENT_CHUNKS: '10', INGEST_MAX_BACKLOG: '6' }),
+      database.config({
+        POLLER_ENABLED: 'false',
+        POLL_BATCH_SIZE: '1',
+        INDEX_MAX_TAIL_CHUNKS: '10',
+        INDEX_MIN_SEGMENT_CHUNKS: '10',
+        INGEST_MAX_BACKLOG: '6',
+      }),
     );
     db = new DbQueries(app);
     sut = app.get(IngestionService);

@@ -85,16 +85,22 @@ describe('HTTP embedding providers', () => {
 
     it('should give up after EMBEDDING_MAX_RETRIES with a retryable error carrying the provider message', async () => {
       server = await EmbeddingServer.start(protocol, { script: () => fail(503, { error: { message: 'overloaded, try later' } }) });
-      const error = await embedderFor(protocol, server.baseUrl).embed(['a']).catch((e: unknown) => e);
+      const error = await embedderFor(protocol, server.baseUrl)
+        .embed(['a'])
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(EmbedderError);
       expect(error).toMatchObject({ retryable: true, httpStatus: 503 });
-      expect((error as Error).message).toMatch(new RegExp(`^${protocol}:test-model: HTTP 503 from .*: overloaded, try later \\(gave up after 3 attempts\\)$`));
+      expect((error as Error).message).toMatch(
+        new RegExp(`^${protocol}:test-model: HTTP 503 from .*: overloaded, try later \\(gave up after 3 attempts\\)$`),
+      );
       expect(server.requests).toHaveLength(3);
     });
 
     it('should fail at once, not retryable, on a 4xx such as an unknown model', async () => {
       server = await EmbeddingServer.start(protocol, { script: () => fail(404, { error: 'model "test-model" not found, try pulling it first' }) });
-      const error = await embedderFor(protocol, server.baseUrl).embed(['a']).catch((e: unknown) => e);
+      const error = await embedderFor(protocol, server.baseUrl)
+        .embed(['a'])
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ retryable: false, httpStatus: 404 });
       expect((error as Error).message).toContain('model "test-model" not found');
       expect(server.requests).toHaveLength(1);
@@ -102,14 +108,18 @@ describe('HTTP embedding providers', () => {
 
     it('should refuse vectors of another dimension, naming both', async () => {
       server = await EmbeddingServer.start(protocol, { dimension: 768 });
-      const error = await embedderFor(protocol, server.baseUrl).embed(['a']).catch((e: unknown) => e);
+      const error = await embedderFor(protocol, server.baseUrl)
+        .embed(['a'])
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ retryable: false });
       expect((error as Error).message).toMatch(/dimension 768, but EMBEDDING_DIMENSION and the vector column are 384/);
     });
 
     it('should report a server that is not there as unreachable, retryable', async () => {
       const port = await freePort();
-      const error = await embedderFor(protocol, `http://127.0.0.1:${port}`).embed(['a']).catch((e: unknown) => e);
+      const error = await embedderFor(protocol, `http://127.0.0.1:${port}`)
+        .embed(['a'])
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ retryable: true });
       expect((error as Error).message).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+\/.* \(ECONNREFUSED\) \(gave up after 3 attempts\)/);
     });

@@ -67,7 +67,7 @@ describeDatabase(`${StatusService.name} and ${IngestionPoller.name} under failur
   });
 
   describe('heartbeat', () => {
-    it('should keep a live worker\'s slow request from being reclaimed, beyond the lease', async () => {
+    it("should keep a live worker's slow request from being reclaimed, beyond the lease", async () => {
       const { request } = await submit({ text: 'a document whose embedding takes longer than the lease' });
       const real = embedder.embed.bind(embedder);
       jest.spyOn(embedder, 'embed').mockImplementation(async (texts) => {
@@ -84,7 +84,7 @@ describeDatabase(`${StatusService.name} and ${IngestionPoller.name} under failur
       expect(await statusOf(request.id)).toMatchObject({ status: IngestionStatus.Completed, attempts: 1 });
     });
 
-    it('should let a dead worker\'s request be reclaimed once the lease expires without a heartbeat', async () => {
+    it("should let a dead worker's request be reclaimed once the lease expires without a heartbeat", async () => {
       const { request } = await submit({ text: 'claimed by a worker that then died' });
       await db.inContext(() => sut.claim('dead-worker', 10));
       await new Promise((resolve) => setTimeout(resolve, 1200));
@@ -119,7 +119,7 @@ describeDatabase(`${StatusService.name} and ${IngestionPoller.name} under failur
   });
 
   describe('document versions', () => {
-    it('should replace the old version\'s chunks with the new version\'s when the new one completes', async () => {
+    it("should replace the old version's chunks with the new version's when the new one completes", async () => {
       const v1 = await submit({ documentId: 'doc-a', text: 'Version one talks about apples and orchards.' });
       await poller.tick();
       const v2 = await submit({ documentId: 'doc-a', text: 'Version two talks about pears, plums and cherries in a much longer text.' });

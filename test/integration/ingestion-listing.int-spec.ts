@@ -72,7 +72,14 @@ describeDatabase('IngestionRequestRepository listing plan', () => {
     ['a common collection, newest first, after a cursor', { collections: ['c7'], order: 'desc', limit: 50, after: middle }, [BY_TIME, BY_COLLECTION]],
     [
       'a collection and status, oldest first, in a time window',
-      { collections: ['c7'], status: IngestionStatus.Failed, order: 'asc', limit: 25, createdAfter: '2026-12-01T00:10:00Z', createdBefore: '2026-12-01T03:00:00Z' },
+      {
+        collections: ['c7'],
+        status: IngestionStatus.Failed,
+        order: 'asc',
+        limit: 25,
+        createdAfter: '2026-12-01T00:10:00Z',
+        createdBefore: '2026-12-01T03:00:00Z',
+      },
       [BY_TIME, BY_COLLECTION],
     ],
   ];

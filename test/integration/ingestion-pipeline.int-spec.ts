@@ -105,7 +105,16 @@ describeDatabase('ingestion pipeline', () => {
     // Reprocess it as a worker that reclaimed it would, after the lock expired.
     await db.inContext(async () => {
       const text = newIngestion().text as string;
-      const claimed = { id: request.id, text, textLength: text.length, chunking: request.chunking, collection: 'default', sourceMetadata: {}, attempts: 2, maxAttempts: 3 };
+      const claimed = {
+        id: request.id,
+        text,
+        textLength: text.length,
+        chunking: request.chunking,
+        collection: 'default',
+        sourceMetadata: {},
+        attempts: 2,
+        maxAttempts: 3,
+      };
       await db.expireLock(request.id);
       await app.get(IngestionProcessor).process(claimed, 'another-worker');
     });

@@ -130,29 +130,38 @@ describeDatabase('a long text, processed window by window', () => {
 
   // Another process's delete revokes the claim in the database; the worker must see it at its next window.
   // On the embedded database (one process, one connection) there is no other process to delete.
-  (databaseTarget() === 'PGlite' ? it.skip : it)('should stop at its next window, storing nothing, once another process revokes its claim', async () => {
-    const text = longText(800_000, { seed: 13 });
-    const { request } = await submit(text, { strategy: 'fixed', chunk_size: 800, chunk_overlap: 100 });
-    const embed = embedder.embed.bind(embedder);
-    let calls = 0;
-    jest.spyOn(embedder, 'embed').mockImplementation(async (texts, signal) => {
-      // As a delete in another process does, on its own connection, committed while this transaction runs.
-      if (++calls === 3) await db.inContext(() => app.get(IngestionRequestRepository).revokeClaims({ id: request.id }));
-      return embed(texts, signal);
-    });
+  (databaseTarget() === 'PGlite' ? it.skip : it)(
+    'should stop at its next window, storing nothing, once another process revokes its claim',
+    async () => {
+      const text = longText(800_000, { seed: 13 });
+      const { request } = await submit(text, { strategy: 'fixed', chunk_size: 800, chunk_overlap: 100 });
+      const embed = embedder.embed.bind(embedder);
+      let calls = 0;
+      jest.spyOn(embedder, 'embed').mockImplementation(async (texts, signal) => {
+        // As a delete in another process does, on its own connection, committed while this transaction runs.
+        if (++calls === 3) await db.inContext(() => app.get(IngestionRequestRepository).revokeClaims({ id: request.id }));
+        return embed(texts, signal);
+      });
 
-    await poller.tick();
+      await poller.tick();
 
-    expect(calls).toBe(3); // one window each: it stopped at the window after the revocation
-    expect(await statusOf(request.id)).toMatchObject({ status: IngestionStatus.Running, attempts: 1, chunkCount: null });
-    expect(await db.count('chunk_vectors', 'ingestion_id = ?', [request.id])).toBe(0);
-    await db.inContext(() => app.get(SqlEntityManager).execute(`delete from ${tableName(app.get(SqlEntityManager), 'ingestion_requests')} where id = ?`, [request.id]));
-  });
+      expect(calls).toBe(3); // one window each: it stopped at the window after the revocation
+      expect(await statusOf(request.id)).toMatchObject({ status: IngestionStatus.Running, attempts: 1, chunkCount: null });
+      expect(await db.count('chunk_vectors', 'ingestion_id = ?', [request.id])).toBe(0);
+      await db.inContext(() =>
+        app.get(SqlEntityManager).execute(`delete from ${tableName(app.get(SqlEntityManager), 'ingestion_requests')} where id = ?`, [request.id]),
+      );
+    },
+  );
 
   it('should store nothing for a long version of a document when a newer version completed first', async () => {
     const chunking: ChunkingOptions = { strategy: 'fixed', chunk_size: 1000, chunk_overlap: 100 };
-    const older = await db.inContext(() => status.submit({ text: longText(400_000, { seed: 3 }), chunking, sourceMetadata: {}, documentId: 'ledger' }));
-    const newer = await db.inContext(() => status.submit({ text: 'The ledger, rewritten in one line.', chunking, sourceMetadata: {}, documentId: 'ledger' }));
+    const older = await db.inContext(() =>
+      status.submit({ text: longText(400_000, { seed: 3 }), chunking, sourceMetadata: {}, documentId: 'ledger' }),
+    );
+    const newer = await db.inContext(() =>
+      status.submit({ text: 'The ledger, rewritten in one line.', chunking, sourceMetadata: {}, documentId: 'ledger' }),
+    );
     const claimed = await db.inContext(() => status.claim('worker-a', 10));
     const byId = new Map(claimed.map((c) => [c.id, c]));
     expect(byId.get(older.request.id)?.text).toBeUndefined(); // claimed without its text
@@ -174,7 +183,11 @@ describeDatabase('a long text, processed window by window', () => {
     const first = await storedChunks(request.id);
 
     // As `npm run reembed` does: back to the queue, processed again under the same ids.
-    await db.inContext(() => app.get(SqlEntityManager).execute(`update ${tableName(app.get(SqlEntityManager), 'ingestion_requests')} set status = 'accepted' where id = ?`, [request.id]));
+    await db.inContext(() =>
+      app
+        .get(SqlEntityManager)
+        .execute(`update ${tableName(app.get(SqlEntityManager), 'ingestion_requests')} set status = 'accepted' where id = ?`, [request.id]),
+    );
     await poller.tick();
 
     expect(await storedChunks(request.id)).toEqual(first);

@@ -28,7 +28,13 @@ describeDatabase('VectorIndexer: HNSW segments built in the background, the newe
   beforeAll(async () => {
     database = createTestDatabase();
     app = await createTestApp(
-      database.config({ INDEX_MIN_SEGMENT_CHUNKS: '50', INDEX_MAX_TAIL_CHUNKS: '1000', INDEX_QUIET_MS: String(QUIET_MS), INDEX_MAX_SEGMENTS: '2', POLL_BATCH_SIZE: '50' }),
+      database.config({
+        INDEX_MIN_SEGMENT_CHUNKS: '50',
+        INDEX_MAX_TAIL_CHUNKS: '1000',
+        INDEX_QUIET_MS: String(QUIET_MS),
+        INDEX_MAX_SEGMENTS: '2',
+        POLL_BATCH_SIZE: '50',
+      }),
     );
     em = app.get(SqlEntityManager);
     db = new DbQueries(app);
@@ -48,7 +54,9 @@ describeDatabase('VectorIndexer: HNSW segments built in the background, the newe
     for (let n = 0; n < count; n++, documents++) {
       const doc = documents;
       const body = Array.from({ length: 20 }, (_, i) => text(doc, i)).join('\n\n');
-      await db.inContext(() => app.get(StatusService).accept(newIngestion({ text: body, chunking: { strategy: 'recursive', chunk_size: 60, chunk_overlap: 0 } })));
+      await db.inContext(() =>
+        app.get(StatusService).accept(newIngestion({ text: body, chunking: { strategy: 'recursive', chunk_size: 60, chunk_overlap: 0 } })),
+      );
     }
     await app.get(IngestionPoller).tick();
   }
@@ -99,7 +107,7 @@ describeDatabase('VectorIndexer: HNSW segments built in the background, the newe
     expect(await storeTop10()).toEqual(exact);
   });
 
-  it('should answer a segment\'s part of a search from its HNSW index', async () => {
+  it("should answer a segment's part of a search from its HNSW index", async () => {
     const [segment] = await catalog.read();
     // 100 rows are cheaper to sort than to walk a graph: rule the other plans out to see that the index applies.
     const plan = await em.transactional(async (tx) => {

@@ -35,7 +35,9 @@ describeDatabase('PgvectorStore filtered search', () => {
       const text = Array.from({ length: CHUNKS_PER_DOC }, (_, i) => `Document ${doc} part ${i}: vector index tuning and recall.`).join('\n\n');
       const team = doc % 12 === 7 ? 'payments' : `team-${doc}`;
       await db.inContext(() =>
-        status.accept(newIngestion({ text, sourceMetadata: { team }, collection: 'kb', chunking: { strategy: 'recursive', chunk_size: 60, chunk_overlap: 0 } })),
+        status.accept(
+          newIngestion({ text, sourceMetadata: { team }, collection: 'kb', chunking: { strategy: 'recursive', chunk_size: 60, chunk_overlap: 0 } }),
+        ),
       );
     }
     await app.get(IngestionPoller).tick();

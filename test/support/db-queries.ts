@@ -11,10 +11,7 @@ export class DbQueries {
   }
 
   async count(table: 'ingestion_requests' | 'chunk_vectors', where = 'true', params: unknown[] = []): Promise<number> {
-    const [row] = await this.em.execute<{ n: string | number }[]>(
-      `select count(*) as n from ${tableName(this.em, table)} where ${where}`,
-      params,
-    );
+    const [row] = await this.em.execute<{ n: string | number }[]>(`select count(*) as n from ${tableName(this.em, table)} where ${where}`, params);
     return Number(row.n);
   }
 

@@ -14,8 +14,7 @@ export class ErrorResponseDto {
   @ApiProperty({ enum: ErrorCode, example: ErrorCode.ValidationFailed }) code: ErrorCode;
   @ApiProperty({ example: 'Request body is invalid' }) message: string;
   @ApiPropertyOptional({
-    description:
-      'VALIDATION_FAILED: one entry per offending field. NOT_READY: every readiness check by name. Absent for other codes.',
+    description: 'VALIDATION_FAILED: one entry per offending field. NOT_READY: every readiness check by name. Absent for other codes.',
     oneOf: [
       { type: 'array', items: { $ref: getSchemaPath(FieldErrorDto) } },
       { type: 'object', additionalProperties: true },

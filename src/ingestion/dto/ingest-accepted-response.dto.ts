@@ -5,7 +5,11 @@ import type { SubmitOutcome } from '../../status/status.service';
 
 export class IngestAcceptedResponseDto {
   @ApiProperty({ format: 'uuid', example: '3f1c6a0e-5b7d-4f43-9c55-0d8f4f2f7a10' }) id: string;
-  @ApiProperty({ enum: IngestionStatus, example: IngestionStatus.Accepted, description: 'accepted for a new ingestion; the current status otherwise' })
+  @ApiProperty({
+    enum: IngestionStatus,
+    example: IngestionStatus.Accepted,
+    description: 'accepted for a new ingestion; the current status otherwise',
+  })
   status: IngestionStatus;
   @ApiProperty({ description: 'Where to poll for progress', example: '/v1/status/3f1c6a0e-5b7d-4f43-9c55-0d8f4f2f7a10' })
   status_url: string;
@@ -15,7 +19,7 @@ export class IngestAcceptedResponseDto {
     example: 'created',
     description:
       'created (202): a new ingestion. replayed (200): the ingestion made earlier with this Idempotency-Key and body. ' +
-      'unchanged (200): the document_id\'s current version has the same content; nothing new is processed.',
+      "unchanged (200): the document_id's current version has the same content; nothing new is processed.",
   })
   outcome: SubmitOutcome;
   @ApiProperty({ type: String, nullable: true, example: null }) document_id: string | null;

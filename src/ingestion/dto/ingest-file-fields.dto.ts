@@ -20,18 +20,30 @@ const parseJsonObject = ({ value }: { value: unknown }) => {
  * `POST /v1/ingest`, when the extracted text is handed to the ingestion service.
  */
 export class IngestFileFieldsDto {
-  @ApiPropertyOptional({ type: 'string', description: 'A JSON object stored with every chunk, merged under the file facts', example: '{"team":"docs"}' })
+  @ApiPropertyOptional({
+    type: 'string',
+    description: 'A JSON object stored with every chunk, merged under the file facts',
+    example: '{"team":"docs"}',
+  })
   @IsOptional()
   @Transform(parseJsonObject)
   @IsObject({ message: 'source_metadata must be a JSON object' })
   source_metadata?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ default: DEFAULT_COLLECTION, pattern: COLLECTION_NAME.source, description: 'Collection the document belongs to', example: 'handbook' })
+  @ApiPropertyOptional({
+    default: DEFAULT_COLLECTION,
+    pattern: COLLECTION_NAME.source,
+    description: 'Collection the document belongs to',
+    example: 'handbook',
+  })
   @IsOptional()
   @Matches(COLLECTION_NAME, { message: COLLECTION_NAME_MESSAGE })
   collection?: string;
 
-  @ApiPropertyOptional({ description: 'Your id for the document (as in POST /v1/ingest): uploading it again makes a new version', example: 'handbook.pdf' })
+  @ApiPropertyOptional({
+    description: 'Your id for the document (as in POST /v1/ingest): uploading it again makes a new version',
+    example: 'handbook.pdf',
+  })
   @IsOptional()
   @IsString()
   document_id?: string;
@@ -68,4 +80,3 @@ export const INGEST_FILE_FORM_SCHEMA = {
     chunk_overlap: { type: 'integer', example: 200 },
   },
 };
-

@@ -1,6 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 import { CHUNK_SIZE_BOUNDS, CHUNK_STRATEGIES, ChunkStrategy, SIZE_UNITS, SizeUnit } from '../../chunking/chunking-options';
 import { IsBoundedJson, IsStorableText } from '../../common/storable.validators';
 import { COLLECTION_NAME, COLLECTION_NAME_MESSAGE, DEFAULT_COLLECTION } from '../../vector-store/collection';
@@ -36,7 +51,12 @@ export class ChunkingOptionsDto {
   @Max(CHUNK_SIZE_BOUNDS.characters.max)
   chunk_size?: number;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Size shared by consecutive chunks, in size_unit; less than chunk_size (default CHUNK_OVERLAP, at most half of chunk_size)', example: 200 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    description: 'Size shared by consecutive chunks, in size_unit; less than chunk_size (default CHUNK_OVERLAP, at most half of chunk_size)',
+    example: 200,
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -100,7 +120,8 @@ export class IngestOptionsDto {
 
 export class IngestRequestDto extends IngestOptionsDto {
   @ApiProperty({
-    description: 'The document text, at most TEXT_LIMIT_CHARS characters (413 beyond); a body is at most BODY_LIMIT_BYTES, so upload longer texts as a file',
+    description:
+      'The document text, at most TEXT_LIMIT_CHARS characters (413 beyond); a body is at most BODY_LIMIT_BYTES, so upload longer texts as a file',
     example: 'PostgreSQL is a relational database. pgvector adds vector similarity search to it.',
   })
   @IsString()

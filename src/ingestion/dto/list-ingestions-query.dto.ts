@@ -27,7 +27,11 @@ export function parseIngestionPageKey(values: unknown[]): IngestionPageKey | und
 
 /** The query string of GET /v1/ingest: filters, page size, order and where to resume. */
 export class ListIngestionsQueryDto {
-  @ApiPropertyOptional({ pattern: COLLECTION_NAME.source, description: 'Only this collection (default: every collection the API key may use)', example: 'support' })
+  @ApiPropertyOptional({
+    pattern: COLLECTION_NAME.source,
+    description: 'Only this collection (default: every collection the API key may use)',
+    example: 'support',
+  })
   @IsOptional()
   @Matches(COLLECTION_NAME, { message: COLLECTION_NAME_MESSAGE })
   collection?: string;
@@ -57,7 +61,14 @@ export class ListIngestionsQueryDto {
   @IsReadableInstant()
   created_before?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_INGESTION_PAGE_LIMIT, description: 'Ingestions per page', example: 25 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PAGE_LIMIT,
+    default: DEFAULT_INGESTION_PAGE_LIMIT,
+    description: 'Ingestions per page',
+    example: 25,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -74,7 +85,12 @@ export class ListIngestionsQueryDto {
   @IsPageCursor(parseIngestionPageKey)
   cursor?: string;
 
-  @ApiPropertyOptional({ enum: PAGE_ORDERS, default: 'desc', description: 'desc: newest first; asc: oldest first (by created_at, then id)', example: 'desc' })
+  @ApiPropertyOptional({
+    enum: PAGE_ORDERS,
+    default: 'desc',
+    description: 'desc: newest first; asc: oldest first (by created_at, then id)',
+    example: 'desc',
+  })
   @IsOptional()
   @IsIn(PAGE_ORDERS)
   order?: PageOrder;

@@ -70,7 +70,12 @@ export class SearchRequestDto {
   @Max(MAX_TOP_K)
   top_k?: number;
 
-  @ApiPropertyOptional({ default: DEFAULT_COLLECTION, pattern: COLLECTION_NAME.source, description: 'Search this collection only', example: 'handbook' })
+  @ApiPropertyOptional({
+    default: DEFAULT_COLLECTION,
+    pattern: COLLECTION_NAME.source,
+    description: 'Search this collection only',
+    example: 'handbook',
+  })
   @IsOptional()
   @Matches(COLLECTION_NAME, { message: COLLECTION_NAME_MESSAGE })
   collection?: string;
@@ -140,5 +145,8 @@ export const SEARCH_REQUEST_EXAMPLES = {
     value: { query: 'what does ERR-7F3A9 mean', mode: 'hybrid', top_k: 5, collection: 'support', metadata: { team: 'payments' } },
   },
   keyword: { summary: 'Keyword search in one collection', value: { query: 'ERR-7F3A9', mode: 'keyword', collection: 'support' } },
-  vector: { summary: 'Raw vector, recent chunks only', value: { vector: [0.011, -0.052, 0.093], created_after: '2026-11-01T00:00:00Z', min_score: 0.3 } },
+  vector: {
+    summary: 'Raw vector, recent chunks only',
+    value: { vector: [0.011, -0.052, 0.093], created_after: '2026-11-01T00:00:00Z', min_score: 0.3 },
+  },
 };

@@ -17,7 +17,7 @@ export class StatusResponseDto {
   @ApiProperty({ format: 'date-time' }) updated_at: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) started_at: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) completed_at: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'The client\'s document id, when given', example: null })
+  @ApiProperty({ type: String, nullable: true, description: "The client's document id, when given", example: null })
   document_id: string | null;
   @ApiProperty({ type: 'integer', nullable: true, description: 'Version of document_id, counting from 1', example: null })
   document_version: number | null;
@@ -25,7 +25,7 @@ export class StatusResponseDto {
     type: String,
     format: 'uuid',
     nullable: true,
-    description: 'For status superseded: the newer version of the document that replaced this one\'s chunks',
+    description: "For status superseded: the newer version of the document that replaced this one's chunks",
     example: null,
   })
   superseded_by: string | null;

@@ -52,7 +52,8 @@ function save() {
 function addIngestion(entry) {
   const row = document.createElement('tr');
   row.dataset.id = entry.id;
-  row.innerHTML = '<td class="source"></td><td><span class="status"></span> <progress hidden></progress></td><td class="chunks"></td><td class="id"></td><td><button type="button" class="secondary">Delete</button></td>';
+  row.innerHTML =
+    '<td class="source"></td><td><span class="status"></span> <progress hidden></progress></td><td class="chunks"></td><td class="id"></td><td><button type="button" class="secondary">Delete</button></td>';
   row.querySelector('.source').textContent = entry.source;
   row.querySelector('.id').textContent = entry.id;
   row.querySelector('button').setAttribute('aria-label', `Delete ${entry.source}`);
@@ -160,7 +161,8 @@ async function ingestFiles(files) {
   const problems = [];
   for (const file of files) {
     const row = document.createElement('tr');
-    row.innerHTML = '<td class="source"></td><td><span class="status">uploading</span> <progress max="1" value="0"></progress></td><td></td><td></td><td></td>';
+    row.innerHTML =
+      '<td class="source"></td><td><span class="status">uploading</span> <progress max="1" value="0"></progress></td><td></td><td></td><td></td>';
     row.querySelector('.source').textContent = file.name;
     $('ingestion-rows').prepend(row);
     $('ingestions').hidden = false;
