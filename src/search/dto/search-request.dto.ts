@@ -16,7 +16,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { IsBoundedJson, IsFloat32Array, IsStorableText } from '../../common/storable.validators';
+import { IsBoundedJson, IsFloat32Array, IsReadableInstant, IsStorableText } from '../../common/storable.validators';
 import { SOURCE_METADATA_LIMITS } from '../../ingestion/dto/ingest-request.dto';
 import { COLLECTION_NAME, COLLECTION_NAME_MESSAGE, DEFAULT_COLLECTION } from '../../vector-store/collection';
 
@@ -106,11 +106,13 @@ export class SearchRequestDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'Only chunks stored at or after this time', example: '2026-11-01T00:00:00Z' })
   @IsOptional()
   @IsISO8601({ strict: true })
+  @IsReadableInstant()
   created_after?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Only chunks stored before this time', example: '2026-12-01T00:00:00Z' })
   @IsOptional()
   @IsISO8601({ strict: true })
+  @IsReadableInstant()
   created_before?: string;
 
   @ApiPropertyOptional({
