@@ -8,7 +8,7 @@ import { AppError, ErrorCode } from '../common/errors/app-error';
 import { createValidationPipe } from '../common/validation.pipe';
 import { CONTENT_TYPES, detectFileKind, type FileKind } from '../extraction/file-kind';
 import { isPlainText, TextExtractor } from '../extraction/text-extractor';
-import type { Submitted } from '../status/status.service';
+import type { NewIngestion, Submitted } from '../status/status.service';
 import { DEFAULT_COLLECTION } from '../vector-store/collection';
 import type { IngestFileFieldsDto } from './dto/ingest-file-fields.dto';
 import { IngestOptionsDto, IngestRequestDto } from './dto/ingest-request.dto';
@@ -26,7 +26,12 @@ export class FileIngestionService {
     private readonly ingestion: IngestionService,
   ) {}
 
-  async ingest(file: StoredUpload | undefined, fields: IngestFileFieldsDto, access: CollectionAccess): Promise<Submitted> {
+  async ingest(
+    file: StoredUpload | undefined,
+    fields: IngestFileFieldsDto,
+    access: CollectionAccess,
+    submission: Pick<NewIngestion, 'idempotencyKey' | 'caller'> = {},
+  ): Promise<Submitted> {
     if (!file) {
       throw new AppError(ErrorCode.ValidationFailed, 'Request body is invalid', [
         { field: FILE_FIELD, messages: [`a "${FILE_FIELD}" part holding the document is required (multipart/form-data)`] },
@@ -57,14 +62,14 @@ export class FileIngestionService {
         // would be several copies of 50 MB otherwise). The text meets extract()'s rules, the rest the DTO's.
         const text = await this.extractor.openText(file.path);
         const dto = (await this.validation.transform(options(), { type: 'body', metatype: IngestOptionsDto })) as IngestOptionsDto;
-        return await this.ingestion.ingest({ ...dto, text });
+        return await this.ingestion.ingest({ ...dto, text }, submission);
       }
       const { text, pageStarts } = await this.extractor.extract(file.path, kind);
       const dto = (await this.validation.transform(
         { text, ...options(pageStarts) },
         { type: 'body', metatype: IngestRequestDto },
       )) as IngestRequestDto;
-      return await this.ingestion.ingest(dto, { pageStarts });
+      return await this.ingestion.ingest(dto, { ...submission, pageStarts });
     } finally {
       await rm(file.path, { force: true });
     }

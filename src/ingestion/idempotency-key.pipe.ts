@@ -1,4 +1,5 @@
 import { createParamDecorator, ExecutionContext, Injectable, PipeTransform } from '@nestjs/common';
+import type { ApiHeaderOptions } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 
@@ -25,3 +26,14 @@ export class IdempotencyKeyPipe implements PipeTransform<unknown, string | undef
 export const IdempotencyKey = createParamDecorator(
   (_data: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<FastifyRequest>().headers['idempotency-key'],
 );
+
+/** The header as OpenAPI describes it, on every route that takes it. */
+export const IDEMPOTENCY_KEY_HEADER: ApiHeaderOptions = {
+  name: 'Idempotency-Key',
+  required: false,
+  schema: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH, pattern: '^[\\x21-\\x7e]+$' },
+  description:
+    `Up to ${MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters. Sending the same key with the same body again returns the ` +
+    'same ingestion (200, outcome "replayed"); the same key with a different body is a 409. A key is scoped to the API key ' +
+    'that sends it and to the collection: other callers cannot see or take it.',
+};

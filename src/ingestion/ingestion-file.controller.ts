@@ -1,7 +1,8 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { FileInterceptor } from '@nestjs/platform-fastify/multipart';
-import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Access, CollectionAccess } from '../auth/collection-access';
 import { MULTIPART_BODY } from '../auth/request-body-policy';
 import { ApiErrorResponses } from '../common/api-error-responses.decorator';
@@ -10,6 +11,7 @@ import { IngestAcceptedResponseDto, toIngestAcceptedResponse } from './dto/inges
 import { INGEST_FILE_FORM_SCHEMA, IngestFileFieldsDto } from './dto/ingest-file-fields.dto';
 import { FileIngestionService } from './file-ingestion.service';
 import { FILE_FIELD, type StoredUpload } from './file-upload';
+import { IDEMPOTENCY_KEY_HEADER, IdempotencyKey, IdempotencyKeyPipe } from './idempotency-key.pipe';
 
 @ApiTags('ingest')
 @Controller('v1/ingest')
@@ -29,8 +31,20 @@ export class IngestionFileController {
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: INGEST_FILE_FORM_SCHEMA })
-  @ApiResponse({ status: 202, type: IngestAcceptedResponseDto, description: 'Stored durably; poll status_url' })
-  @ApiErrorResponses(400, 403, 413)
+  @ApiHeader(IDEMPOTENCY_KEY_HEADER)
+  @ApiResponse({ status: 202, type: IngestAcceptedResponseDto, description: 'Stored durably (outcome "created"); poll status_url' })
+  @ApiResponse({ status: 200, type: IngestAcceptedResponseDto, description: 'An existing ingestion (outcome "replayed" or "unchanged")' })
+  @ApiErrorResponses(403, 409)
+  @ApiResponse({
+    status: 400,
+    type: ErrorResponseDto,
+    description: 'Invalid form fields or Idempotency-Key (VALIDATION_FAILED), or an empty file (EMPTY_FILE); nothing is written',
+  })
+  @ApiResponse({
+    status: 413,
+    type: ErrorResponseDto,
+    description: 'File larger than FILE_UPLOAD_LIMIT_BYTES (PAYLOAD_TOO_LARGE); nothing is written',
+  })
   @ApiResponse({ status: 415, type: ErrorResponseDto, description: 'Not a supported file type (UNSUPPORTED_MEDIA_TYPE); nothing is written' })
   @ApiResponse({
     status: 422,
@@ -49,9 +63,12 @@ export class IngestionFileController {
   async ingestFile(
     @UploadedFile() file: StoredUpload | undefined,
     @Body() fields: IngestFileFieldsDto,
+    @IdempotencyKey(IdempotencyKeyPipe) idempotencyKey: string | undefined,
     @Access() access: CollectionAccess,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<IngestAcceptedResponseDto> {
-    const { request, outcome } = await this.files.ingest(file, fields, access);
+    const { request, outcome } = await this.files.ingest(file, fields, access, { idempotencyKey, caller: access.keyId ?? '' });
+    if (outcome !== 'created') void reply.status(HttpStatus.OK);
     return toIngestAcceptedResponse(request, outcome);
   }
 }

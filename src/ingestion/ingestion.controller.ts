@@ -12,7 +12,7 @@ import { IngestionPageResponseDto, toIngestionPageResponse } from './dto/ingesti
 import { ListIngestionsQueryDto } from './dto/list-ingestions-query.dto';
 import { ChunkPageResponseDto, toChunkPageResponse } from './dto/chunk-page-response.dto';
 import { ListChunksQueryDto } from './dto/list-chunks-query.dto';
-import { IdempotencyKey, IdempotencyKeyPipe, MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency-key.pipe';
+import { IDEMPOTENCY_KEY_HEADER, IdempotencyKey, IdempotencyKeyPipe } from './idempotency-key.pipe';
 import { DEFAULT_COLLECTION } from '../vector-store/collection';
 import { IngestionService } from './ingestion.service';
 
@@ -24,15 +24,7 @@ export class IngestionController {
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ operationId: 'ingest', summary: 'Accept a text for ingestion; it is chunked, embedded and stored in the background' })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    schema: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH, pattern: '^[\\x21-\\x7e]+$' },
-    description:
-      `Up to ${MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters. Sending the same key with the same body again returns the ` +
-      'same ingestion (200, outcome "replayed"); the same key with a different body is a 409. A key is scoped to the API key ' +
-      'that sends it and to the collection: other callers cannot see or take it.',
-  })
+  @ApiHeader(IDEMPOTENCY_KEY_HEADER)
   @ApiResponse({ status: 202, type: IngestAcceptedResponseDto, description: 'Stored durably (outcome "created"); poll status_url' })
   @ApiResponse({ status: 200, type: IngestAcceptedResponseDto, description: 'An existing ingestion (outcome "replayed" or "unchanged")' })
   @ApiErrorResponses(400, 403, 409, 413, 415)

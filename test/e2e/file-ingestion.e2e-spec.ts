@@ -190,6 +190,32 @@ describeDatabase('POST /v1/ingest/file', () => {
     const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     const route = spec.paths['/v1/ingest/file'].post;
     expect(Object.keys(route.requestBody.content)).toEqual(['multipart/form-data']);
-    expect(Object.keys(route.responses).sort()).toEqual(['202', '400', '401', '403', '413', '415', '422', '429', '500', '503']);
+    expect(Object.keys(route.responses).sort()).toEqual(['200', '202', '400', '401', '403', '409', '413', '415', '422', '429', '500', '503']);
+    expect(route.responses['413'].description).toContain('FILE_UPLOAD_LIMIT_BYTES');
+    expect(route.responses['400'].description).toContain('EMPTY_FILE');
+    expect(route.parameters.map((p: { name: string }) => p.name)).toContain('Idempotency-Key');
+  });
+
+  it('should answer an upload as POST /v1/ingest does: 200 "unchanged" for the same document, and honour Idempotency-Key', async () => {
+    const manual = { name: 'manual.txt', content: 'Descale the boiler every spring.', contentType: 'text/plain' };
+    const first = await upload(manual, { document_id: 'boiler-manual' });
+    expect(first).toMatchObject({ status: 202, body: { outcome: 'created' } });
+    await completed(first.body.id);
+    expect(await upload(manual, { document_id: 'boiler-manual' })).toMatchObject({ status: 200, body: { id: first.body.id, outcome: 'unchanged' } });
+
+    const keyed = async (file: FormFile, key: string) => {
+      const { payload, headers } = multipartForm(file);
+      const response = await app.inject({ method: 'POST', url: '/v1/ingest/file', payload, headers: { ...headers, 'idempotency-key': key } });
+      return { status: response.statusCode, body: response.json() };
+    };
+    const created = await keyed(manual, 'upload-1');
+    expect(created).toMatchObject({ status: 202, body: { outcome: 'created' } });
+    expect(await keyed(manual, 'upload-1')).toMatchObject({ status: 200, body: { id: created.body.id, outcome: 'replayed' } });
+    expect(await keyed({ ...manual, content: 'Another text.' }, 'upload-1')).toMatchObject({
+      status: 409,
+      body: { code: 'IDEMPOTENCY_KEY_REUSED', details: { ingestion_id: created.body.id } },
+    });
+    expect(await db.count('ingestion_requests', 'idempotency_key = ?', ['upload-1'])).toBe(1);
+    expect(await keyed(manual, 'not a valid key')).toMatchObject({ status: 400, body: { details: [{ field: 'Idempotency-Key' }] } });
   });
 });
