@@ -8,6 +8,7 @@ import { Migration20261125170000_embedding_stored_inline } from './Migration2026
 import { Migration20261125180000_chunk_rows_inline } from './Migration20261125180000_chunk_rows_inline';
 import { Migration20261202000000_idempotency_per_caller } from './Migration20261202000000_idempotency_per_caller';
 import { Migration20261202100000_ingestion_listing } from './Migration20261202100000_ingestion_listing';
+import { Migration20261202200000_cancelled_status } from './Migration20261202200000_cancelled_status';
 
 /** Every migration, oldest first. `npm run migration:create` appends new ones here. */
 export const migrationsList = [
@@ -21,4 +22,5 @@ export const migrationsList = [
   Migration20261125180000_chunk_rows_inline,
   Migration20261202000000_idempotency_per_caller,
   Migration20261202100000_ingestion_listing,
+  Migration20261202200000_cancelled_status,
 ];

@@ -8,6 +8,7 @@ import { StatusModule } from '../status/status.module';
 import { VectorStoreModule } from '../vector-store/vector-store.module';
 import { FileIngestionService } from './file-ingestion.service';
 import { fileUploadOptions } from './file-upload';
+import { IngestionActionsController } from './ingestion-actions.controller';
 import { IngestionFileController } from './ingestion-file.controller';
 import { IngestionController } from './ingestion.controller';
 import { IngestionPoller } from './ingestion.poller';
@@ -25,7 +26,7 @@ import { IngestionService } from './ingestion.service';
     ExtractionModule,
     MultipartModule.registerAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => fileUploadOptions(config.FILE_UPLOAD_LIMIT_BYTES) }),
   ],
-  controllers: [IngestionController, IngestionFileController],
+  controllers: [IngestionController, IngestionFileController, IngestionActionsController],
   providers: [IngestionService, IngestionProcessor, LongTextOptions, IngestionPoller, FileIngestionService, IntakeGate],
   exports: [IngestionPoller],
 })

@@ -94,7 +94,7 @@ export interface ExistingRequest {
 const TEXT_PART_BYTES = 32 * 1024;
 const TEXT_CURSOR = 'long_text_parts';
 /** The owner of a revoked claim: no worker has this id, so the claim's worker can no longer complete. */
-const REVOKED_CLAIM = 'revoked: deleted';
+const REVOKED_CLAIM = 'revoked';
 const utf8 = new TextDecoder('utf-8');
 
 /** The characters that start in the first TEXT_PART_BYTES of `bytes` (which holds 3 more, for the last one's tail). */
@@ -490,6 +490,41 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
       REVOKED_CLAIM,
       value,
     ]);
+  }
+
+  /** accepted or running → cancelled (a running one's worker lost its claim already); returns whether it moved. */
+  async markCancelled(id: string): Promise<boolean> {
+    const rows = await this.em.execute(
+      `update ${this.table} set status = 'cancelled', locked_at = null, locked_by = null, completed_at = now(), updated_at = now()
+        where id = ? and status in ('accepted', 'running') returning id`,
+      [id],
+    );
+    return rows.length === 1;
+  }
+
+  /**
+   * failed → accepted, due now, attempts from 0 (the last error stays until the next attempt); one by id, or
+   * those of the given collections (null: all) whose error contains `errorContains`. Returns the ids moved.
+   */
+  async requeueFailed(target: { id: string } | { collections: readonly string[] | null; errorContains?: string }): Promise<string[]> {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if ('id' in target) {
+      conditions.push('id = ?');
+      params.push(target.id);
+    } else {
+      const { collections, errorContains } = target;
+      if (collections) conditions.push(collections.length > 0 ? `collection in (${collections.map(() => '?').join(', ')})` : 'false');
+      if (collections) params.push(...collections);
+      if (errorContains !== undefined) conditions.push('strpos(error_message, ?) > 0');
+      if (errorContains !== undefined) params.push(errorContains);
+    }
+    const rows = await this.em.execute<{ id: string }[]>(
+      `update ${this.table} set status = 'accepted', attempts = 0, next_attempt_at = now(), completed_at = null, updated_at = now()
+        where status = 'failed'${conditions.map((c) => ` and ${c}`).join('')} returning id`,
+      params,
+    );
+    return rows.map((r) => r.id);
   }
 
   /** Deletes the request; its chunks go with it (on delete cascade). Returns whether it existed. */

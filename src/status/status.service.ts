@@ -237,14 +237,45 @@ export class StatusService {
   }
 
   /**
+   * Cancels an accepted or running request: it will not run, or stops at its next step (see stopWorkOn),
+   * storing nothing. Cancelling a cancelled one changes nothing; any other status is STATUS_CONFLICT.
+   * `mayUse` is checked before anything is stopped: another collection's request is answered as unknown.
+   */
+  async cancel(id: string, mayUse: (collection: string) => boolean): Promise<IngestionRequest> {
+    await this.stopWorkOn({ id }, mayUse, 'cancelled');
+    const request = await this.get(id);
+    if (!mayUse(request.collection)) throw AppError.notFound(id);
+    if ((request.status as IngestionStatus) === IngestionStatus.Cancelled) return request;
+    if (!(await this.requests.markCancelled(id))) throw conflict(request, 'cancelled', 'accepted or running');
+    return this.get(id);
+  }
+
+  /** A failed request back to accepted, attempts from 0; any other status is STATUS_CONFLICT. */
+  async retry(id: string, mayUse: (collection: string) => boolean): Promise<IngestionRequest> {
+    const request = await this.get(id);
+    if (!mayUse(request.collection)) throw AppError.notFound(id);
+    if ((await this.requests.requeueFailed({ id })).length === 0) throw conflict(request, 'retried', 'failed');
+    return this.get(id);
+  }
+
+  /** Every failed request of `collections` (null: all) whose error contains `errorContains`, back to accepted; returns how many. */
+  async retryFailed(collections: readonly string[] | null, errorContains?: string): Promise<number> {
+    return (await this.requests.requeueFailed({ collections, errorContains })).length;
+  }
+
+  /**
    * Before a delete: stops the work in progress on what it removes (one ingestion, or a collection's), so the
    * delete does not wait behind a long text's transaction and its locks (it waited 22 s): in this process at
    * once, in other processes at their next window, as their claims are revoked here (committed on its own, so
    * their workers see it). Only in collections `mayUse` allows: the caller's.
    */
-  async stopWorkOn(target: { id: string } | { collection: string }, mayUse: (collection: string) => boolean): Promise<void> {
+  async stopWorkOn(
+    target: { id: string } | { collection: string },
+    mayUse: (collection: string) => boolean,
+    reason: 'deleted' | 'cancelled' = 'deleted',
+  ): Promise<void> {
     const targeted = (work: { id: string; collection: string }) => ('id' in target ? work.id === target.id : work.collection === target.collection);
-    this.work.abandon('deleted', (work) => targeted(work) && mayUse(work.collection));
+    this.work.abandon(reason, (work) => targeted(work) && mayUse(work.collection));
     const collection = 'collection' in target ? target.collection : await this.requests.findCollection(target.id);
     if (collection !== undefined && mayUse(collection)) await this.requests.revokeClaims(target);
   }
@@ -315,6 +346,12 @@ export class StatusService {
   removeCollection(tx: SqlEntityManager, collection: string): Promise<number> {
     return this.requests.deleteByCollection(tx, collection);
   }
+}
+
+function conflict(request: IngestionRequest, done: 'cancelled' | 'retried', allowed: string): AppError {
+  return new AppError(ErrorCode.StatusConflict, `Ingestion ${request.id} is ${request.status}: only ${allowed} ingestions can be ${done}`, {
+    status: request.status,
+  });
 }
 
 function replayOf(existing: ExistingRequest, requestHash: string): { id: string; outcome: 'replayed' } {

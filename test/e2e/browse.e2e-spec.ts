@@ -176,6 +176,7 @@ describeDatabase('browse: list ingestions, collections and chunks', () => {
             completed: count('completed'),
             failed: count('failed'),
             superseded: count('superseded'),
+            cancelled: count('cancelled'),
           },
           chunks,
           updated_at: own

@@ -9,6 +9,7 @@ export class IngestionCountsDto {
   @ApiProperty({ type: 'integer', description: 'Stored and searchable', example: 40 }) completed: number;
   @ApiProperty({ type: 'integer', description: 'Failed for good', example: 0 }) failed: number;
   @ApiProperty({ type: 'integer', description: 'Older versions of a document, replaced by a newer one', example: 3 }) superseded: number;
+  @ApiProperty({ type: 'integer', description: 'Cancelled before they completed (nothing stored)', example: 0 }) cancelled: number;
 }
 
 export class CollectionResponseDto {
@@ -34,6 +35,7 @@ export function toCollectionResponse(summary: CollectionSummary, chunks: number)
       completed: counts[IngestionStatus.Completed],
       failed: counts[IngestionStatus.Failed],
       superseded: counts[IngestionStatus.Superseded],
+      cancelled: counts[IngestionStatus.Cancelled],
     },
     chunks,
     updated_at: summary.updatedAt.toISOString(),

@@ -21,6 +21,7 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.UnsupportedMediaType:
       return HttpStatus.UNSUPPORTED_MEDIA_TYPE;
     case ErrorCode.IdempotencyKeyReused:
+    case ErrorCode.StatusConflict:
       return HttpStatus.CONFLICT;
     case ErrorCode.UnreadableFile:
       return HttpStatus.UNPROCESSABLE_ENTITY;

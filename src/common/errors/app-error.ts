@@ -11,6 +11,8 @@ export enum ErrorCode {
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
   UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
   IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
+  /** A transition the ingestion's status does not allow (retry of one not failed, cancel of a finished one). */
+  StatusConflict = 'STATUS_CONFLICT',
   /** An uploaded file with no bytes. */
   EmptyFile = 'EMPTY_FILE',
   /** An uploaded file that cannot be decoded or parsed, or holds no text. */
