@@ -35,7 +35,7 @@ function exitByShutdownDeadline(config: AppConfig): void {
   const arm = (signal: NodeJS.Signals) => () => {
     setTimeout(() => {
       Logger.error(
-        `Shutdown (${signal}) still not done after ${deadlineMs} ms (SHUTDOWN_GRACE_MS + ${SHUTDOWN_DEADLINE_EXTRA_MS} ms); exiting`,
+        `Shutdown (${signal}) still not done after ${deadlineMs} ms (SHUTDOWN_GRACE_MS + ${SHUTDOWN_DEADLINE_EXTRA_MS} ms); exiting. Still open: ${process.getActiveResourcesInfo().join(', ')}`,
         'Bootstrap',
       );
       process.exit(1);

@@ -14,7 +14,7 @@ export interface Accepted {
 
 export interface Status {
   id: string;
-  status: 'accepted' | 'running' | 'completed' | 'failed';
+  status: 'accepted' | 'running' | 'completed' | 'failed' | 'superseded' | 'cancelled';
   attempts: number;
   error: string | null;
   chunk_count: number | null;
@@ -29,6 +29,31 @@ export interface SearchHit {
   score: number;
   source_metadata: Record<string, unknown>;
   chunk_metadata?: Record<string, unknown>;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface CollectionSummary {
+  name: string;
+  ingestions: Record<string, number>;
+  chunks: number;
+  updated_at: string;
+}
+
+export interface StoredChunk {
+  chunk_index: number;
+  text: string;
+  metadata: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** `?a=1&b=2` of the defined entries, or nothing. */
+function queryString(query: Record<string, string | undefined>): string {
+  const defined = Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  return defined.length > 0 ? `?${new URLSearchParams(defined).toString()}` : '';
 }
 
 /** An error answer of the service, in its one error shape. */
@@ -80,6 +105,31 @@ export class ApiClient {
 
   search(body: Record<string, unknown>): Promise<{ results: SearchHit[]; hint?: string }> {
     return this.json('POST', 'v1/search', body);
+  }
+
+  /** One page of GET /v1/ingest; `query` holds its query parameters. */
+  list(query: Record<string, string | undefined>): Promise<Page<Status>> {
+    return this.json('GET', `v1/ingest${queryString(query)}`);
+  }
+
+  collections(): Promise<{ items: CollectionSummary[] }> {
+    return this.json('GET', 'v1/collections');
+  }
+
+  chunks(id: string, cursor?: string): Promise<Page<StoredChunk>> {
+    return this.json('GET', `v1/ingest/${encodeURIComponent(id)}/chunks${queryString({ limit: '500', cursor })}`);
+  }
+
+  retry(id: string): Promise<Status> {
+    return this.json('POST', `v1/ingest/${encodeURIComponent(id)}/retry`, {});
+  }
+
+  retryFailed(body: { collection?: string; error_contains?: string }): Promise<{ requeued: number }> {
+    return this.json('POST', 'v1/ingest/retry', body);
+  }
+
+  cancel(id: string): Promise<Status> {
+    return this.json('POST', `v1/ingest/${encodeURIComponent(id)}/cancel`, {});
   }
 
   delete(id: string): Promise<{ id: string; deleted: boolean; chunks_deleted: number }> {

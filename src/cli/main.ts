@@ -5,6 +5,7 @@ import { ApiClient } from './api-client';
 import { collectFiles } from './collect-files';
 import { formatTable, oneLine } from './format';
 import { runIngest } from './ingest-command';
+import { addManageCommands } from './manage-commands';
 
 /**
  * ingestion-service's command-line client: everything goes through the service's public HTTP API at
@@ -130,6 +131,8 @@ program
       result.deleted ? `Deleted ${id} (${result.chunks_deleted} chunks).\n` : `Nothing to delete: ${id} does not exist (any more).\n`,
     );
   });
+
+addManageCommands(program, client, positiveInt);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';

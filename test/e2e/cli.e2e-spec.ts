@@ -100,6 +100,31 @@ describeDatabase('the ingestion-service CLI', () => {
     expect(gone.stderr).toContain(`No ingestion with id ${id}`);
   });
 
+  it('should list ingestions and collections, print chunks, and retry and cancel only what may be', async () => {
+    const ingest = await runCli(['ingest', 'loose-note.txt', '--collection', 'cli-manage'], env, { cwd: work });
+    const id = ingest.stdout.match(new RegExp(`loose-note\\.txt → (${UUID.source})`))![1];
+
+    const listed = JSON.parse((await runCli(['list', '--collection', 'cli-manage', '--json'], env)).stdout);
+    expect(listed).toMatchObject({ items: [{ id, status: 'completed', collection: 'cli-manage' }], next_cursor: null });
+    expect((await runCli(['list', '--collection', 'cli-manage', '--status', 'completed'], env)).stdout).toMatch(
+      new RegExp(`^${id}\\s+completed\\s+cli-manage\\s+1\\s`, 'm'),
+    );
+    await runCli(['ingest', 'loose-note.txt', '--collection', 'cli-manage-2'], env, { cwd: work });
+    const paged = await runCli(['list', '--limit', '1'], env);
+    expect(paged.stdout).toMatch(/^More: --cursor \S+$/m);
+
+    expect((await runCli(['collections'], env)).stdout).toMatch(/^cli-manage\s+1 completed\s+1\s/m);
+    expect(JSON.parse((await runCli(['collections', '--json'], env)).stdout)).toContainEqual(expect.objectContaining({ name: 'cli-manage', chunks: 1 }));
+    expect((await runCli(['chunks', id], env)).stdout).toBe('#0  A loose note about the harbour master.\n');
+
+    const retry = await runCli(['retry', id], env);
+    expect(retry).toMatchObject({ code: 1, stderr: expect.stringContaining('only failed ingestions can be retried') });
+    const cancel = await runCli(['cancel', id], env);
+    expect(cancel).toMatchObject({ code: 1, stderr: expect.stringContaining('only accepted or running ingestions can be cancelled') });
+    expect(await runCli(['retry', '--failed', '--collection', 'cli-manage'], env)).toMatchObject({ code: 0, stdout: 'Requeued 0 failed ingestion(s).\n' });
+    expect((await runCli(['retry'], env)).code).toBe(1);
+  });
+
   it('should ingest into and search within a named collection', async () => {
     const ingest = await runCli(['ingest', 'loose-note.txt', '--collection', 'harbour-notes'], env, { cwd: work });
     expect(ingest.code).toBe(0);

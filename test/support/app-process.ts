@@ -82,7 +82,10 @@ export class AppProcess {
     while (Date.now() < deadline) {
       if (exited) throw new Error(`the app exited during start-up:\n${this.output}`);
       try {
-        if ((await fetch(`${this.baseUrl}/docs/json`)).ok) return this;
+        const response = await fetch(`${this.baseUrl}/docs/json`);
+        // Read to its end: a body left unread keeps the connection busy, and the server's close waits for it.
+        await response.arrayBuffer();
+        if (response.ok) return this;
       } catch {
         // not listening yet
       }
