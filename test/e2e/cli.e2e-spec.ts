@@ -114,14 +114,19 @@ describeDatabase('the ingestion-service CLI', () => {
     expect(paged.stdout).toMatch(/^More: --cursor \S+$/m);
 
     expect((await runCli(['collections'], env)).stdout).toMatch(/^cli-manage\s+1 completed\s+1\s/m);
-    expect(JSON.parse((await runCli(['collections', '--json'], env)).stdout)).toContainEqual(expect.objectContaining({ name: 'cli-manage', chunks: 1 }));
+    expect(JSON.parse((await runCli(['collections', '--json'], env)).stdout)).toContainEqual(
+      expect.objectContaining({ name: 'cli-manage', chunks: 1 }),
+    );
     expect((await runCli(['chunks', id], env)).stdout).toBe('#0  A loose note about the harbour master.\n');
 
     const retry = await runCli(['retry', id], env);
     expect(retry).toMatchObject({ code: 1, stderr: expect.stringContaining('only failed ingestions can be retried') });
     const cancel = await runCli(['cancel', id], env);
     expect(cancel).toMatchObject({ code: 1, stderr: expect.stringContaining('only accepted or running ingestions can be cancelled') });
-    expect(await runCli(['retry', '--failed', '--collection', 'cli-manage'], env)).toMatchObject({ code: 0, stdout: 'Requeued 0 failed ingestion(s).\n' });
+    expect(await runCli(['retry', '--failed', '--collection', 'cli-manage'], env)).toMatchObject({
+      code: 0,
+      stdout: 'Requeued 0 failed ingestion(s).\n',
+    });
     expect((await runCli(['retry'], env)).code).toBe(1);
   });
 
