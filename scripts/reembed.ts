@@ -3,7 +3,7 @@ import { MikroORM } from '@mikro-orm/core';
 import { loadConfig } from '../src/config/app-config';
 import { createOrmOptions } from '../src/database/mikro-orm.config';
 import { tableName, SqlEntityManager } from '../src/database/sql';
-import { COLLECTION_NAME } from '../src/vector-store/collection';
+import { COLLECTION_NAME } from '../src/common/collection';
 
 /**
  * Puts completed and failed ingestions back in the queue so the poller chunks and embeds them again with

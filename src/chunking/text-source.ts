@@ -1,6 +1,6 @@
 /**
  * A document's text read in consecutive parts, so that a long one is never held whole: the database reads
- * part `index` through a cursor over the text's UTF-8 bytes (IngestionRequestRepository.openTextParts), tests
+ * part `index` through a cursor over the text's UTF-8 bytes (openTextParts in src/queue/long-text.ts), tests
  * slice a string.
  */
 export class TextSource {

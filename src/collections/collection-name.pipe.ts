@@ -1,6 +1,6 @@
 import { Injectable, PipeTransform } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/errors/app-error';
-import { COLLECTION_NAME, COLLECTION_NAME_MESSAGE } from '../vector-store/collection';
+import { COLLECTION_NAME, COLLECTION_NAME_MESSAGE } from '../common/collection';
 
 /** Rejects a malformed collection name in the path with the usual VALIDATION_FAILED body. */
 @Injectable()

@@ -3,7 +3,7 @@ import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Access, CollectionAccess } from '../auth/collection-access';
 import { ApiErrorResponses } from '../common/api-error-responses.decorator';
 import { ErrorResponseDto } from '../common/errors/error-response.dto';
-import { COLLECTION_NAME } from '../vector-store/collection';
+import { COLLECTION_NAME } from '../common/collection';
 import { CollectionNamePipe } from './collection-name.pipe';
 import { CollectionsService } from './collections.service';
 import { CollectionListResponseDto, CollectionResponseDto } from './dto/collection-response.dto';

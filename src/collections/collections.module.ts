@@ -1,13 +1,15 @@
 import { Module } from '@nestjs/common';
-import { StatusModule } from '../status/status.module';
+import { QueueModule } from '../queue/queue.module';
 import { VectorStoreModule } from '../vector-store/vector-store.module';
 import { CollectionsController } from './collections.controller';
 import { CollectionsService } from './collections.service';
+import { IngestionRemoval } from './ingestion-removal';
 
 /** Named corpora: GET /v1/collections, GET and DELETE /v1/collections/{name}. Ingest and search take the collection as a field. */
 @Module({
-  imports: [StatusModule, VectorStoreModule],
+  imports: [QueueModule, VectorStoreModule],
   controllers: [CollectionsController],
-  providers: [CollectionsService],
+  providers: [CollectionsService, IngestionRemoval],
+  exports: [IngestionRemoval],
 })
 export class CollectionsModule {}

@@ -3,7 +3,8 @@ import { Injectable } from '@nestjs/common';
 import type { CollectionAccess } from '../auth/collection-access';
 import { AppError } from '../common/errors/app-error';
 import { SqlEntityManager } from '../database/sql';
-import { StatusService } from '../status/status.service';
+import { IngestionRequestRepository } from '../queue/ingestion-request.repository';
+import { IngestionRemoval } from './ingestion-removal';
 import { VectorStore } from '../vector-store/vector-store';
 import type { DeleteCollectionResponseDto } from './dto/delete-collection-response.dto';
 import { CollectionResponseDto, toCollectionResponse } from './dto/collection-response.dto';
@@ -11,7 +12,8 @@ import { CollectionResponseDto, toCollectionResponse } from './dto/collection-re
 @Injectable()
 export class CollectionsService {
   constructor(
-    private readonly status: StatusService,
+    private readonly requests: IngestionRequestRepository,
+    private readonly removal: IngestionRemoval,
     private readonly vectors: VectorStore,
     private readonly em: SqlEntityManager,
   ) {}
@@ -35,7 +37,7 @@ export class CollectionsService {
   private summarize(collections: readonly string[] | null): Promise<CollectionResponseDto[]> {
     return this.em.transactional(
       async (tx) => {
-        const summaries = await this.status.summarizeCollections(tx, collections);
+        const summaries = await this.requests.summarizeCollections(tx, collections);
         const chunks = await this.vectors.countByCollection(tx, collections);
         return summaries.map((summary) => toCollectionResponse(summary, chunks.get(summary.collection) ?? 0));
       },
@@ -43,18 +45,9 @@ export class CollectionsService {
     );
   }
 
-  /**
-   * Deletes a collection's requests and chunks in one transaction; other collections are untouched.
-   * Work in progress on the collection is stopped first and stores nothing; its rows are locked before the
-   * chunks are counted, so the count includes what a worker committed meanwhile. Idempotent.
-   */
+  /** Deletes a collection's requests and chunks in one transaction (see IngestionRemoval); other collections are untouched. */
   async delete(collection: string): Promise<DeleteCollectionResponseDto> {
-    await this.status.stopWorkOn({ collection }, () => true);
-    return this.em.transactional(async (tx) => {
-      await this.status.lockCollection(tx, collection);
-      const chunksDeleted = await this.vectors.deleteByCollection(tx, collection);
-      const ingestionsDeleted = await this.status.removeCollection(tx, collection);
-      return { collection, ingestions_deleted: ingestionsDeleted, chunks_deleted: chunksDeleted };
-    });
+    const { ingestions, chunks } = await this.removal.remove({ collection }, () => true);
+    return { collection, ingestions_deleted: ingestions, chunks_deleted: chunks };
   }
 }

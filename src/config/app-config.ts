@@ -1,52 +1,10 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy, validateSync } from 'class-validator';
-import { isIP } from 'node:net';
-import { COLLECTION_NAME } from '../vector-store/collection';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { COLLECTION_NAME } from '../common/collection';
+import { IsTrustProxy, toBool, toInt, toTrustProxy, type TrustProxy } from './env-parsing';
 
-const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
-const toBool = ({ value }: { value: unknown }) => {
-  if (value === undefined || value === '') return undefined;
-  if (value === true || value === 'true' || value === '1') return true;
-  if (value === false || value === 'false' || value === '0') return false;
-  return value; // left as is so @IsBoolean names the variable
-};
-
-/** The proxies to believe, as Fastify's `trustProxy` takes them: all or none, a hop count, or their addresses. */
-export type TrustProxy = boolean | number | string[];
-
-/** proxy-addr's names for address ranges, besides addresses and CIDRs. */
-const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
-
-const toTrustProxy = ({ value }: { value: unknown }): unknown => {
-  if (typeof value !== 'string' || value === '') return value === '' ? undefined : value;
-  if (value === 'true' || value === 'false' || value === '0') return value === 'true';
-  if (/^\d+$/.test(value)) return Number(value);
-  return value.split(',').map((entry) => entry.trim());
-};
-
-function isProxyAddress(entry: string): boolean {
-  if (PROXY_RANGE_NAMES.includes(entry)) return true;
-  const [address, prefix, ...rest] = entry.split('/');
-  const family = isIP(address);
-  if (family === 0 || rest.length > 0) return false;
-  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
-}
-
-function IsTrustProxy(): PropertyDecorator {
-  return ValidateBy({
-    name: 'isTrustProxy',
-    validator: {
-      validate: (value: unknown) =>
-        typeof value === 'boolean' ||
-        (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 10) ||
-        (Array.isArray(value) && value.length > 0 && value.every((entry) => typeof entry === 'string' && isProxyAddress(entry))),
-      defaultMessage: () =>
-        'TRUST_PROXY must be false, a hop count from 1 to 10, a comma-separated list of proxy IP addresses or CIDR ranges ' +
-        '(or loopback, linklocal, uniquelocal), or true',
-    },
-  });
-}
+export type { TrustProxy } from './env-parsing';
 
 /** What shutdown may take beyond SHUTDOWN_GRACE_MS (abandoned work unwinding, closing): then the process exits anyway. */
 export const SHUTDOWN_DEADLINE_EXTRA_MS = 5000;

@@ -4,7 +4,7 @@ import { Access, CollectionAccess } from '../auth/collection-access';
 import { ApiErrorResponses } from '../common/api-error-responses.decorator';
 import { ErrorResponseDto } from '../common/errors/error-response.dto';
 import { EXAMPLE_ID, UuidParamPipe } from '../common/uuid-param.pipe';
-import { StatusService } from '../status/status.service';
+import { JobQueue } from '../queue/job-queue';
 import { IngestionResponseDto, toIngestionResponse } from './dto/ingestion-response.dto';
 import { RetryFailedRequestDto, RetryFailedResponseDto } from './dto/retry-failed.dto';
 
@@ -14,7 +14,7 @@ const STATUS_CONFLICT = { status: 409, type: ErrorResponseDto };
 @ApiTags('ingest')
 @Controller('v1/ingest')
 export class IngestionActionsController {
-  constructor(private readonly status: StatusService) {}
+  constructor(private readonly queue: JobQueue) {}
 
   @Post('retry')
   @HttpCode(HttpStatus.OK)
@@ -24,7 +24,7 @@ export class IngestionActionsController {
   async retryFailed(@Body() body: RetryFailedRequestDto, @Access() access: CollectionAccess): Promise<RetryFailedResponseDto> {
     if (body.collection !== undefined) access.assertCanUse(body.collection);
     const collections = body.collection !== undefined ? [body.collection] : access.scope;
-    return { requeued: await this.status.retryFailed(collections, body.error_contains) };
+    return { requeued: await this.queue.retryFailed(collections, body.error_contains) };
   }
 
   @Post(':id/retry')
@@ -35,7 +35,7 @@ export class IngestionActionsController {
   @ApiResponse({ ...STATUS_CONFLICT, description: 'The ingestion is not failed (STATUS_CONFLICT); nothing changes' })
   @ApiErrorResponses(400, 404)
   async retry(@Param('id', UuidParamPipe) id: string, @Access() access: CollectionAccess): Promise<IngestionResponseDto> {
-    return toIngestionResponse(await this.status.retry(id, (collection) => access.canUse(collection)));
+    return toIngestionResponse(await this.queue.retry(id, (collection) => access.canUse(collection)));
   }
 
   @Post(':id/cancel')
@@ -50,6 +50,6 @@ export class IngestionActionsController {
   @ApiResponse({ ...STATUS_CONFLICT, description: 'The ingestion is completed, failed or superseded (STATUS_CONFLICT); nothing changes' })
   @ApiErrorResponses(400, 404)
   async cancel(@Param('id', UuidParamPipe) id: string, @Access() access: CollectionAccess): Promise<IngestionResponseDto> {
-    return toIngestionResponse(await this.status.cancel(id, (collection) => access.canUse(collection)));
+    return toIngestionResponse(await this.queue.cancel(id, (collection) => access.canUse(collection)));
   }
 }

@@ -13,7 +13,7 @@ import { ListIngestionsQueryDto } from './dto/list-ingestions-query.dto';
 import { ChunkPageResponseDto, toChunkPageResponse } from './dto/chunk-page-response.dto';
 import { ListChunksQueryDto } from './dto/list-chunks-query.dto';
 import { IDEMPOTENCY_KEY_HEADER, IdempotencyKey, IdempotencyKeyPipe } from './idempotency-key.pipe';
-import { DEFAULT_COLLECTION } from '../vector-store/collection';
+import { DEFAULT_COLLECTION } from '../common/collection';
 import { IngestionService } from './ingestion.service';
 
 @ApiTags('ingest')

@@ -4,7 +4,8 @@ import { ChunkingModule } from '../chunking/chunking.module';
 import { AppConfig } from '../config/app-config';
 import { EmbeddingModule } from '../embedding/embedding.module';
 import { ExtractionModule } from '../extraction/extraction.module';
-import { StatusModule } from '../status/status.module';
+import { CollectionsModule } from '../collections/collections.module';
+import { QueueModule } from '../queue/queue.module';
 import { VectorStoreModule } from '../vector-store/vector-store.module';
 import { FileIngestionService } from './file-ingestion.service';
 import { fileUploadOptions } from './file-upload';
@@ -19,7 +20,8 @@ import { IngestionService } from './ingestion.service';
 /** The ingest API and the background poller that turns accepted requests into stored chunk vectors. */
 @Module({
   imports: [
-    StatusModule,
+    QueueModule,
+    CollectionsModule,
     ChunkingModule,
     EmbeddingModule,
     VectorStoreModule,

@@ -5,11 +5,10 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '../config/app-config';
-import type { ClaimedRequest } from '../status/ingestion-request.repository';
+import { ClaimedRequest, JobQueue } from '../queue/job-queue';
+import { WorkInProgress } from '../queue/work-in-progress';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { FailureStreak } from '../database/failure-streak';
-import { StatusService } from '../status/status.service';
-import { WorkInProgress } from '../status/work-in-progress';
 import { IntakeGate } from './intake-gate';
 import { IngestionProcessor } from './ingestion.processor';
 
@@ -51,7 +50,7 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
   private readonly heartbeatFailures = new FailureStreak(this.logger, 'Heartbeat');
 
   constructor(
-    private readonly status: StatusService,
+    private readonly queue: JobQueue,
     private readonly processor: IngestionProcessor,
     private readonly scheduler: SchedulerRegistry,
     private readonly em: EntityManager,
@@ -67,7 +66,7 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
     if (this.config.usesEmbeddedDatabase) {
       // Only one process can open the embedded database, so anything still `running` was left by a
       // process that died: take it back now instead of waiting JOB_LEASE_MS for its lease to expire.
-      const released = await RequestContext.create(this.em, () => this.status.release());
+      const released = await RequestContext.create(this.em, () => this.queue.release());
       if (released > 0) this.logger.warn(`Re-queued ${released} request(s) left running by a previous process`);
     }
     this.started = true;
@@ -92,7 +91,7 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
   async heartbeat(): Promise<number> {
     if (this.work.size === 0 || this.released) return 0;
     try {
-      const held = await RequestContext.create(this.em, () => this.status.heartbeat(this.workerId, this.work.ids()));
+      const held = await RequestContext.create(this.em, () => this.queue.heartbeat(this.workerId, this.work.ids()));
       this.heartbeatFailures.succeeded();
       return held;
     } catch (error) {
@@ -116,7 +115,7 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
     }
     // Whatever is not finished goes straight back to the queue, attempt not counted. Abandoned work can no
     // longer complete: its worker lost the claim with the release.
-    const released = await RequestContext.create(this.em, () => this.status.release(this.workerId)).catch((error: unknown) => {
+    const released = await RequestContext.create(this.em, () => this.queue.release(this.workerId)).catch((error: unknown) => {
       this.logger.error(`Could not release held requests (they are reclaimed after JOB_LEASE_MS): ${String(error)}`);
       return 0;
     });
@@ -143,7 +142,7 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
       if (this.tickFailures.count > 0) await this.requeueOrphans();
       const claimLoop = async (): Promise<void> => {
         while (!this.stopping && (await RequestContext.create(this.em, () => this.intake.mayClaim()))) {
-          const claimed = await RequestContext.create(this.em, () => this.status.claim(this.workerId, this.config.POLL_BATCH_SIZE));
+          const claimed = await RequestContext.create(this.em, () => this.queue.claim(this.workerId, this.config.POLL_BATCH_SIZE));
           handled += await this.processAll(claimed);
           if (claimed.length < this.config.POLL_BATCH_SIZE) break;
         }
@@ -170,7 +169,7 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
    * still ends `failed`. Rejects while the database is still away (the tick then fails again).
    */
   private async requeueOrphans(): Promise<void> {
-    const requeued = await RequestContext.create(this.em, () => this.status.requeueOrphans(this.workerId));
+    const requeued = await RequestContext.create(this.em, () => this.queue.reclaim(this.workerId));
     if (requeued > 0) this.logger.warn(`Re-queued ${requeued} request(s) a failed tick left running`);
   }
 

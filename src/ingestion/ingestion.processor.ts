@@ -3,7 +3,6 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { TextChunk } from '../chunking/chunker';
 import { ChunkerRegistry } from '../chunking/chunker-registry';
 import { TextSource } from '../chunking/text-source';
-import { isRetryable } from '../common/errors/retryable';
 import { AppConfig } from '../config/app-config';
 import { withStatementTimeout } from '../database/connection-bounds';
 import { SqlEntityManager } from '../database/sql';
@@ -11,10 +10,13 @@ import { Embedder } from '../embedding/embedder';
 import { pageMetadata } from '../extraction/page-metadata';
 import { withLogContext } from '../logging/log-context';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
-import type { ClaimedRequest } from '../status/ingestion-request.repository';
-import { FailureOutcome, StatusService } from '../status/status.service';
-import { WorkInProgress } from '../status/work-in-progress';
-import { ChunkSet, ChunkToStore, VectorStore } from '../vector-store/vector-store';
+import { DocumentVersions } from '../queue/document-versions';
+import { ClaimedRequest, FailureOutcome, JobQueue } from '../queue/job-queue';
+import { openTextParts } from '../queue/long-text';
+import { isRetryable } from '../queue/retry-policy';
+import { WorkInProgress } from '../queue/work-in-progress';
+import { ChunkToStore, VectorStore } from '../vector-store/vector-store';
+import { inWindows, LostClaimError, Prepared, toChunkSet } from './processing-steps';
 
 /**
  * The statement bound of background work known to take long, instead of DB_STATEMENT_TIMEOUT_MS (an API bound):
@@ -40,15 +42,6 @@ export class LongTextOptions {
   windowChunks = 128;
 }
 
-/** A claimed request, chunked and embedded, ready to store. */
-interface Prepared {
-  request: ClaimedRequest;
-  chunks: ChunkToStore[];
-}
-
-/** The worker lost its claim (lease expired and another worker took over, or the request was deleted). */
-class LostClaimError extends Error {}
-
 /**
  * Processes claimed requests: chunk → embed, then store the chunks and mark the requests completed in one
  * transaction. Requests without a document id are stored together, one transaction (and one multi-row insert)
@@ -66,7 +59,8 @@ export class IngestionProcessor {
     private readonly chunkers: ChunkerRegistry,
     private readonly embedder: Embedder,
     private readonly vectors: VectorStore,
-    private readonly status: StatusService,
+    private readonly queue: JobQueue,
+    private readonly versions: DocumentVersions,
     private readonly em: SqlEntityManager,
     private readonly metrics: IngestionMetrics,
     private readonly longText: LongTextOptions,
@@ -168,13 +162,13 @@ export class IngestionProcessor {
       try {
         const result = await this.em.transactional(async (tx) => {
           await this.allowLongStatements(tx);
-          const source = new TextSource(request.textLength, await this.status.openTextParts(tx, request.id));
+          const source = new TextSource(request.textLength, await openTextParts(tx, request.id));
           // Whatever an earlier processing of this ingestion stored (a re-embed) goes, in this transaction.
           const empty = toChunkSet({ request, chunks: [] });
           await this.vectors.replaceChunks(tx, [empty]);
           for await (const window of inWindows(this.chunkers.stream(source, request.chunking), this.longText.windowChunks)) {
             signal.throwIfAborted();
-            if (!(await this.status.holds(tx, workerId, request.id))) throw new LostClaimError();
+            if (!(await this.queue.holds(tx, workerId, request.id))) throw new LostClaimError();
             await this.vectors.appendChunks(tx, [toChunkSet({ request, chunks: await this.embed(request, window, signal) })]);
             chunkCount += window.length;
             // On the embedded database every query settles as a microtask: let HTTP requests and timers in.
@@ -195,7 +189,7 @@ export class IngestionProcessor {
   private async storeTogether(batch: Prepared[], workerId: string): Promise<Map<string, ProcessOutcome>> {
     const completed = await this.em.transactional(async (tx) => {
       // Completing first tells which claims are still ours: only their chunks are stored.
-      const done = await this.status.complete(
+      const done = await this.queue.complete(
         tx,
         workerId,
         batch.map((p) => ({ id: p.request.id, chunkCount: p.chunks.length })),
@@ -232,8 +226,9 @@ export class IngestionProcessor {
 
   /**
    * In `tx`: completes a request stored on its own (`store` writes its chunks, unless they were written
-   * already), or, when a newer version of its document completed first, marks it superseded (`discard` drops
-   * what was written). Under the document's lock; throws LostClaimError when the claim is no longer held.
+   * already) and drops the chunks of the older versions it supersedes; or, when a newer version of its
+   * document completed first, stores nothing (`discard` drops what was written). Throws LostClaimError when
+   * the claim is no longer held.
    */
   private async completeAlone(
     tx: SqlEntityManager,
@@ -242,19 +237,19 @@ export class IngestionProcessor {
     chunkCount: number,
     { store, discard }: { store?: () => Promise<void>; discard?: () => Promise<void> },
   ): Promise<{ superseded: true } | { seconds: number }> {
-    const newer = await this.status.newerCompletedVersion(tx, request);
-    if (newer) {
-      await discard?.();
-      if (!(await this.status.markSuperseded(tx, request.id, workerId, newer))) throw new LostClaimError();
-      return { superseded: true };
+    const completion = await this.versions.completeVersion(tx, request, workerId, chunkCount);
+    switch (completion.outcome) {
+      case 'lost-claim':
+        throw new LostClaimError();
+      case 'superseded':
+        await discard?.();
+        return { superseded: true };
+      case 'completed':
+        await store?.();
+        if (completion.supersededIds.length > 0) await this.allowLongStatements(tx);
+        for (const id of completion.supersededIds) await this.vectors.deleteByIngestion(tx, id);
+        return { seconds: completion.seconds };
     }
-    const seconds = (await this.status.complete(tx, workerId, [{ id: request.id, chunkCount }])).get(request.id);
-    if (seconds === undefined) throw new LostClaimError();
-    await store?.();
-    const older = await this.status.supersedeOlderVersions(tx, request);
-    if (older.length > 0) await this.allowLongStatements(tx);
-    for (const id of older) await this.vectors.deleteByIngestion(tx, id);
-    return { seconds };
   }
 
   private allowLongStatements(tx: SqlEntityManager): Promise<void> {
@@ -287,7 +282,7 @@ export class IngestionProcessor {
   private async recordFailure(request: ClaimedRequest, workerId: string, error: unknown): Promise<ProcessOutcome> {
     const message = error instanceof Error ? error.message : String(error);
     // An error may say it will not heal by itself (a provider's 4xx: unknown model, bad key): it fails at once.
-    const outcome = await this.status.retryOrFail(request, workerId, message, isRetryable(error));
+    const outcome = await this.queue.retryOrFail(request, workerId, message, isRetryable(error));
     this.logger.warn(`ingestion ${request.id}: attempt ${request.attempts} failed (${outcome}): ${message}`);
     return outcome;
   }
@@ -296,27 +291,4 @@ export class IngestionProcessor {
   private inContext<T>(request: ClaimedRequest, workerId: string, fn: () => T): T {
     return withLogContext({ ingestion_id: request.id, worker_id: workerId }, fn);
   }
-}
-
-function toChunkSet({ request, chunks }: Prepared): ChunkSet {
-  return {
-    ingestionId: request.id,
-    collection: request.collection,
-    strategy: request.chunking.strategy,
-    sourceMetadata: request.sourceMetadata,
-    chunks,
-  };
-}
-
-/** The items in arrays of `size` (the last one shorter). */
-async function* inWindows<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
-  let window: T[] = [];
-  for await (const item of items) {
-    window.push(item);
-    if (window.length === size) {
-      yield window;
-      window = [];
-    }
-  }
-  if (window.length > 0) yield window;
 }

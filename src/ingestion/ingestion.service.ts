@@ -3,15 +3,15 @@ import type { CollectionAccess } from '../auth/collection-access';
 import { AppConfig } from '../config/app-config';
 import { ChunkingOptions, resolveChunkingOptions } from '../chunking/chunking-options';
 import { decodeCursor } from '../common/page-cursor';
-import type { IngestionPage } from '../status/ingestion-request.repository';
+import { IngestionRequestRepository, type IngestionPage } from '../queue/ingestion-request.repository';
 import { DEFAULT_INGESTION_PAGE_LIMIT, ListIngestionsQueryDto, parseIngestionPageKey } from './dto/list-ingestions-query.dto';
 import { DEFAULT_CHUNK_PAGE_LIMIT, ListChunksQueryDto, parseChunkPageKey } from './dto/list-chunks-query.dto';
 import type { ChunkPage } from '../vector-store/vector-store';
 import { AppError, ErrorCode } from '../common/errors/app-error';
-import { SqlEntityManager } from '../database/sql';
-import { IngestionRequest } from '../status/ingestion-request.entity';
+import type { IngestionRequest } from '../queue/ingestion-request.entity';
 import type { TextUpload } from '../common/text-upload';
-import { NewIngestion, StatusService, Submitted } from '../status/status.service';
+import { NewIngestion, SubmissionService, Submitted } from '../queue/submission.service';
+import { IngestionRemoval } from '../collections/ingestion-removal';
 import { VectorStore } from '../vector-store/vector-store';
 import type { DeleteResponseDto } from './dto/delete-response.dto';
 import { IntakeGate } from './intake-gate';
@@ -20,9 +20,10 @@ import type { ChunkingOptionsDto, IngestOptionsDto, IngestRequestDto } from './d
 @Injectable()
 export class IngestionService {
   constructor(
-    private readonly status: StatusService,
+    private readonly submissions: SubmissionService,
+    private readonly requests: IngestionRequestRepository,
     private readonly vectors: VectorStore,
-    private readonly em: SqlEntityManager,
+    private readonly removal: IngestionRemoval,
     private readonly config: AppConfig,
     private readonly intake: IntakeGate,
   ) {}
@@ -38,7 +39,7 @@ export class IngestionService {
   ): Promise<Submitted> {
     const ingestion = this.toNewIngestion(dto);
     await this.intake.assertRoom();
-    return this.status.submit({ ...ingestion, ...options });
+    return this.submissions.submit({ ...ingestion, ...options });
   }
 
   /**
@@ -53,7 +54,7 @@ export class IngestionService {
     }
     const ingestions = dtos.map((dto, i) => this.toNewIngestion(dto, `documents.${i}.`));
     await this.intake.assertRoom(ingestions.length);
-    return this.status.submitBatch(ingestions);
+    return this.submissions.submitBatch(ingestions);
   }
 
   /**
@@ -62,7 +63,7 @@ export class IngestionService {
    */
   list(query: ListIngestionsQueryDto, access: CollectionAccess): Promise<IngestionPage> {
     if (query.collection !== undefined) access.assertCanUse(query.collection);
-    return this.status.list({
+    return this.requests.listPage({
       collections: query.collection !== undefined ? [query.collection] : access.scope,
       status: query.status,
       documentId: query.document_id,
@@ -77,7 +78,7 @@ export class IngestionService {
 
   /** A page of an ingestion's chunks; INGESTION_NOT_FOUND (404) for an unknown id or another collection's. */
   async listChunks(id: string, query: ListChunksQueryDto, access: CollectionAccess): Promise<ChunkPage> {
-    access.assertCanSee(await this.status.get(id));
+    access.assertCanSee(await this.requests.findByIdOrFail(id));
     return this.vectors.listChunks({
       ingestionId: id,
       afterIndex: query.cursor === undefined ? undefined : decodeCursor(query.cursor, parseChunkPageKey),
@@ -104,7 +105,7 @@ export class IngestionService {
   }
 
   get(id: string): Promise<IngestionRequest> {
-    return this.status.get(id);
+    return this.requests.findByIdOrFail(id);
   }
 
   /**
@@ -112,14 +113,8 @@ export class IngestionService {
    * another collection's ingestion is answered as if it were gone (deleting nothing: its existence stays hidden).
    */
   async delete(id: string, access: CollectionAccess): Promise<DeleteResponseDto> {
-    await this.status.stopWorkOn({ id }, (collection) => access.canUse(collection));
-    return this.em.transactional(async (tx) => {
-      const collection = await this.status.collectionOf(tx, id);
-      if (collection !== undefined && !access.canUse(collection)) return { id, deleted: false, chunks_deleted: 0 };
-      const chunksDeleted = await this.vectors.deleteByIngestion(tx, id);
-      const deleted = await this.status.remove(tx, id);
-      return { id, deleted, chunks_deleted: chunksDeleted };
-    });
+    const { ingestions, chunks } = await this.removal.remove({ id }, (collection) => access.canUse(collection));
+    return { id, deleted: ingestions > 0, chunks_deleted: chunks };
   }
 
   /** Request options over server defaults. */

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
-import { StatusService } from '../status/status.service';
+import { JobQueue } from '../queue/job-queue';
 import { VectorIndexer } from '../vector-store/vector-indexer';
 
 /** How long a backlog count stands for: at 800 requests/s a count per request would be most of the work. */
@@ -21,7 +21,7 @@ export class IntakeGate {
   private paused = false;
 
   constructor(
-    private readonly status: StatusService,
+    private readonly queue: JobQueue,
     private readonly indexer: VectorIndexer,
     private readonly config: AppConfig,
   ) {}
@@ -31,7 +31,7 @@ export class IntakeGate {
     const limit = this.config.INGEST_MAX_BACKLOG;
     if (limit === 0) return;
     if (!this.backlog || Date.now() - this.backlog.at > BACKLOG_CACHE_MS) {
-      const count = this.status.countWaiting();
+      const count = this.queue.countWaiting();
       this.backlog = { at: Date.now(), count };
       count.catch(() => (this.backlog = undefined));
     }

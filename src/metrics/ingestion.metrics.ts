@@ -1,7 +1,6 @@
-import { EntityManager } from '@mikro-orm/core';
 import { Injectable, Logger } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { SqlEntityManager, tableName } from '../database/sql';
+import { JobQueue } from '../queue/job-queue';
 import { MetricsRegistry } from './metrics.registry';
 
 /** What a processing attempt ended with (IngestionProcessor's ProcessOutcome). */
@@ -25,7 +24,7 @@ export class IngestionMetrics {
 
   constructor(
     registry: MetricsRegistry,
-    private readonly em: EntityManager,
+    private readonly queue: JobQueue,
   ) {
     const registers = [registry];
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- prom-client calls collect() with the metric as `this`
@@ -100,14 +99,8 @@ export class IngestionMetrics {
   private async collectQueueDepth(gauge: Gauge<'status'>): Promise<void> {
     gauge.reset();
     try {
-      const em = this.em.fork() as SqlEntityManager;
-      // Only the queued statuses: the partial index ingestion_requests_due_idx covers them, so a scrape stays
-      // cheap however many completed rows accumulate.
-      const rows = await em.execute<{ status: string; n: string | number }[]>(
-        `select status, count(*) as n from ${tableName(em, 'ingestion_requests')}
-          where status in ('accepted', 'running') group by status`,
-      );
-      for (const status of QUEUED_STATUSES) gauge.set({ status }, Number(rows.find((r) => r.status === status)?.n ?? 0));
+      const depth = await this.queue.queueDepth();
+      for (const status of QUEUED_STATUSES) gauge.set({ status }, depth[status]);
     } catch (error) {
       // No samples rather than stale ones: an absent series is what alerts on a broken scrape look for.
       this.logger.warn(`Could not read the queue depth: ${error instanceof Error ? error.message : String(error)}`);

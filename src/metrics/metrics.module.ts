@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { QueueModule } from '../queue/queue.module';
 import { HttpMetrics } from './http.metrics';
 import { IngestionMetrics } from './ingestion.metrics';
 import { MetricsController } from './metrics.controller';
@@ -7,6 +8,7 @@ import { MetricsRegistry } from './metrics.registry';
 /** Prometheus metrics at GET /metrics. Global so the pipeline can record into IngestionMetrics without importing it. */
 @Global()
 @Module({
+  imports: [QueueModule],
   controllers: [MetricsController],
   providers: [MetricsRegistry, HttpMetrics, IngestionMetrics],
   exports: [HttpMetrics, IngestionMetrics],

@@ -4,7 +4,7 @@ import { Access, CollectionAccess } from '../auth/collection-access';
 import { ApiErrorResponses } from '../common/api-error-responses.decorator';
 import { SEARCH_REQUEST_EXAMPLES, SearchRequestDto } from './dto/search-request.dto';
 import { SearchResponseDto, toSearchResult } from './dto/search-response.dto';
-import { DEFAULT_COLLECTION } from '../vector-store/collection';
+import { DEFAULT_COLLECTION } from '../common/collection';
 import { SearchService } from './search.service';
 
 @ApiTags('search')

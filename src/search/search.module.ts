@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 import { EmbeddingModule } from '../embedding/embedding.module';
-import { StatusModule } from '../status/status.module';
+import { QueueModule } from '../queue/queue.module';
 import { VectorStoreModule } from '../vector-store/vector-store.module';
 import { SearchController } from './search.controller';
 import { SearchService } from './search.service';
 
 /** Similarity search over stored chunks: embeds the query with the same Embedder the poller uses. */
 @Module({
-  imports: [EmbeddingModule, VectorStoreModule, StatusModule],
+  imports: [EmbeddingModule, VectorStoreModule, QueueModule],
   controllers: [SearchController],
   providers: [SearchService],
 })

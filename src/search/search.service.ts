@@ -2,8 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppError, ErrorCode, FieldError } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
 import { Embedder, EmbedderError } from '../embedding/embedder';
-import { DEFAULT_COLLECTION } from '../vector-store/collection';
-import { StatusService } from '../status/status.service';
+import { DEFAULT_COLLECTION } from '../common/collection';
+import { JobQueue } from '../queue/job-queue';
 import { SearchFilters, SearchHit, VectorStore } from '../vector-store/vector-store';
 import type { SearchMode, SearchRequestDto } from './dto/search-request.dto';
 
@@ -34,7 +34,7 @@ export class SearchService {
     private readonly embedder: Embedder,
     private readonly vectors: VectorStore,
     private readonly config: AppConfig,
-    private readonly status: StatusService,
+    private readonly queue: JobQueue,
   ) {}
 
   /** The search, and when it found nothing, why that may be (so an empty answer is not a riddle). */
@@ -44,7 +44,7 @@ export class SearchService {
   }
 
   private async emptyResultHint(collection: string): Promise<string> {
-    const unfinished = await this.status.countUnfinished(collection);
+    const unfinished = await this.queue.countUnfinished(collection);
     if (unfinished > 0)
       return `${unfinished} ingestion(s) of collection "${collection}" are not completed yet; their chunks are searchable once they are`;
     if (!(await this.vectors.hasChunks(collection)))

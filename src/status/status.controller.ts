@@ -4,12 +4,12 @@ import { Access, CollectionAccess } from '../auth/collection-access';
 import { ApiErrorResponses } from '../common/api-error-responses.decorator';
 import { EXAMPLE_ID, UuidParamPipe } from '../common/uuid-param.pipe';
 import { StatusResponseDto, toStatusResponse } from './dto/status-response.dto';
-import { StatusService } from './status.service';
+import { IngestionRequestRepository } from '../queue/ingestion-request.repository';
 
 @ApiTags('status')
 @Controller('v1/status')
 export class StatusController {
-  constructor(private readonly status: StatusService) {}
+  constructor(private readonly requests: IngestionRequestRepository) {}
 
   @Get(':id')
   @HttpCode(HttpStatus.OK)
@@ -18,7 +18,7 @@ export class StatusController {
   @ApiResponse({ status: 200, type: StatusResponseDto })
   @ApiErrorResponses(400, 404)
   async get(@Param('id', UuidParamPipe) id: string, @Access() access: CollectionAccess): Promise<StatusResponseDto> {
-    const request = await this.status.get(id);
+    const request = await this.requests.findByIdOrFail(id);
     access.assertCanSee(request);
     return toStatusResponse(request);
   }

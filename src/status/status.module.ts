@@ -1,15 +1,10 @@
-import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
-import { IngestionRequest } from './ingestion-request.entity';
+import { QueueModule } from '../queue/queue.module';
 import { StatusController } from './status.controller';
-import { StatusService } from './status.service';
-import { WorkInProgress } from './work-in-progress';
 
-/** The request row and its lifecycle: StatusService owns every status transition. */
+/** GET /v1/status/{id}: a request's processing state, read through the queue. */
 @Module({
-  imports: [MikroOrmModule.forFeature([IngestionRequest])],
+  imports: [QueueModule],
   controllers: [StatusController],
-  providers: [StatusService, WorkInProgress],
-  exports: [StatusService, WorkInProgress],
 })
 export class StatusModule {}

@@ -3,6 +3,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { Client } from 'pg';
 import { AppConfig } from '../config/app-config';
 import { FailureStreak } from '../database/failure-streak';
+import { JobQueue } from '../queue/job-queue';
 import { SqlEntityManager, tableName } from '../database/sql';
 import {
   HNSW_INDEX_METHOD,
@@ -59,6 +60,7 @@ export class VectorIndexer implements OnApplicationBootstrap, BeforeApplicationS
     private readonly catalog: SegmentCatalog,
     private readonly config: AppConfig,
     private readonly scheduler: SchedulerRegistry,
+    private readonly queue: JobQueue,
   ) {
     this.policy = {
       minSegmentChunks: config.INDEX_MIN_SEGMENT_CHUNKS,
@@ -134,14 +136,10 @@ export class VectorIndexer implements OnApplicationBootstrap, BeforeApplicationS
   /** The unindexed tail above `segments` (read now when not given). */
   async tail(em: SqlEntityManager = this.em.fork(), segments?: readonly IndexSegment[]): Promise<TailState & { indexedThrough: number }> {
     const through = indexedThrough(segments ?? (await this.catalog.read(em)));
-    const [row] = await em.execute<
-      { chunks: string | number; last_seq: string | number | null; idle_ms: string | number | null; pending: boolean }[]
-    >(
+    const [row] = await em.execute<{ chunks: string | number; last_seq: string | number | null; idle_ms: string | number | null }[]>(
       `select (select count(*) from ${this.table} where seq > ?) as chunks,
               (select max(seq) from ${this.table}) as last_seq,
-              (select extract(epoch from clock_timestamp() - created_at) * 1000 from ${this.table} order by seq desc limit 1) as idle_ms,
-              exists (select 1 from ${tableName(em, 'ingestion_requests')}
-                       where status = 'running' or (status = 'accepted' and next_attempt_at <= now())) as pending`,
+              (select extract(epoch from clock_timestamp() - created_at) * 1000 from ${this.table} order by seq desc limit 1) as idle_ms`,
       [through],
     );
     return {
@@ -149,7 +147,7 @@ export class VectorIndexer implements OnApplicationBootstrap, BeforeApplicationS
       lastSeq: Number(row.last_seq ?? 0),
       idleMs: row.idle_ms === null ? Number.POSITIVE_INFINITY : Number(row.idle_ms),
       endsLoad: this.sealedDuringLoad,
-      drained: !row.pending,
+      drained: !(await this.queue.hasPendingWork(em)),
       indexedThrough: through,
     };
   }

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FixedSizeChunker } from '../../src/chunking/fixed-size.chunker';
-import { CLAIMED_TEXT_LIMIT } from '../../src/status/ingestion-request.repository';
+import { CLAIMED_TEXT_LIMIT } from '../../src/queue/long-text';
 import { AppProcess } from '../support/app-process';
 import { EmbeddingServer } from '../support/embedding-server';
 import { eventually } from '../support/http';

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory';
-import { ProcessingError } from '../../src/common/errors/retryable';
+import { ProcessingError } from '../../src/queue/retry-policy';
 import { Embedder } from '../../src/embedding/embedder';
 import { DbQueries } from '../support/db-queries';
 import { eventually, request } from '../support/http';

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { createApp } from '../../src/app.factory';
 import { ChunkerRegistry } from '../../src/chunking/chunker-registry';
 import { tableName, SqlEntityManager } from '../../src/database/sql';
-import { CLAIMED_TEXT_LIMIT } from '../../src/status/ingestion-request.repository';
+import { CLAIMED_TEXT_LIMIT } from '../../src/queue/long-text';
 import { longText } from '../factories/long-text.factory';
 import { DbQueries } from '../support/db-queries';
 import { eventually, request } from '../support/http';

@@ -1,4 +1,4 @@
-import type { NewIngestion } from '../../src/status/status.service';
+import type { NewIngestion } from '../../src/queue/submission.service';
 
 /** A small document about `topic`, chunked into a few pieces. */
 export function newIngestion(overrides: Partial<NewIngestion> = {}): NewIngestion {

@@ -1,21 +1,23 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { AppError, ErrorCode } from '../../src/common/errors/app-error';
-import { ProcessingError } from '../../src/common/errors/retryable';
+import { ProcessingError } from '../../src/queue/retry-policy';
 import { Embedder } from '../../src/embedding/embedder';
 import { IngestionPoller } from '../../src/ingestion/ingestion.poller';
 import { IngestionProcessor } from '../../src/ingestion/ingestion.processor';
-import { IngestionStatus } from '../../src/status/ingestion-status';
-import { StatusService } from '../../src/status/status.service';
+import { IngestionStatus } from '../../src/queue/ingestion-status';
+import { SubmissionService } from '../../src/queue/submission.service';
+import { JobQueue } from '../../src/queue/job-queue';
+import { IngestionRequestRepository } from '../../src/queue/ingestion-request.repository';
 import { newIngestion } from '../factories/ingestion.factory';
 import { DbQueries } from '../support/db-queries';
 import { createTestApp } from '../support/test-app';
 import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
 
-describeDatabase(`${StatusService.name} and ${IngestionPoller.name} under failures`, () => {
+describeDatabase(`${JobQueue.name} and ${IngestionPoller.name} under failures`, () => {
   let database: TestDatabase;
   let app: INestApplicationContext;
   let db: DbQueries;
-  let sut: StatusService;
+  let sut: JobQueue;
   let poller: IngestionPoller;
   let embedder: Embedder;
 
@@ -24,7 +26,7 @@ describeDatabase(`${StatusService.name} and ${IngestionPoller.name} under failur
     // The shortest lease the config allows, so the heartbeat has to work for a slow request to survive.
     app = await createTestApp(database.config({ RETRY_BASE_DELAY_MS: '60000', MAX_ATTEMPTS: '3', JOB_LEASE_MS: '1000', POLL_CONCURRENCY: '2' }));
     db = new DbQueries(app);
-    sut = app.get(StatusService);
+    sut = app.get(JobQueue);
     poller = app.get(IngestionPoller);
     embedder = app.get(Embedder);
   });
@@ -36,8 +38,9 @@ describeDatabase(`${StatusService.name} and ${IngestionPoller.name} under failur
     await database?.drop();
   });
 
-  const submit = (overrides: Parameters<typeof newIngestion>[0] = {}) => db.inContext(() => sut.submit(newIngestion(overrides)));
-  const statusOf = (id: string) => db.inContext(() => sut.get(id));
+  const submit = (overrides: Parameters<typeof newIngestion>[0] = {}) =>
+    db.inContext(() => app.get(SubmissionService).submit(newIngestion(overrides)));
+  const statusOf = (id: string) => db.inContext(() => app.get(IngestionRequestRepository).findByIdOrFail(id));
 
   describe('retries', () => {
     it('should fail at once, without retrying, on an error marked retryable: false', async () => {

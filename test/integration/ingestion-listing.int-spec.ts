@@ -1,8 +1,8 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { SqlEntityManager, tableName } from '../../src/database/sql';
-import { IngestionRequest } from '../../src/status/ingestion-request.entity';
-import { IngestionListing, ingestionPageQuery, IngestionRequestRepository } from '../../src/status/ingestion-request.repository';
-import { IngestionStatus } from '../../src/status/ingestion-status';
+import { executeBound, SqlEntityManager, tableName } from '../../src/database/sql';
+import { IngestionRequest } from '../../src/queue/ingestion-request.entity';
+import { IngestionListing, ingestionPageQuery, IngestionRequestRepository } from '../../src/queue/ingestion-request.repository';
+import { IngestionStatus } from '../../src/queue/ingestion-status';
 import { createTestApp } from '../support/test-app';
 import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
 
@@ -50,7 +50,7 @@ describeDatabase('IngestionRequestRepository listing plan', () => {
   /** The plan of the page query for `listing`, as the nodes of EXPLAIN's tree. */
   async function planOf(listing: IngestionListing): Promise<PlanNode[]> {
     const { sql, params } = ingestionPageQuery(tableName(em, 'ingestion_requests'), sut.listedColumns, listing);
-    const [row] = await em.execute<Record<string, unknown>[]>(`explain (format json) ${sql}`, params);
+    const [row] = await executeBound<Record<string, unknown>>(em, `explain (format json) ${sql}`, params);
     const plan = Object.values(row)[0];
     const [{ Plan }] = (typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan: PlanNode }[];
     return nodesOf(Plan);

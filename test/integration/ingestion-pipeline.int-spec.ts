@@ -3,8 +3,10 @@ import { Embedder } from '../../src/embedding/embedder';
 import { HashingEmbedder } from '../../src/embedding/hashing.embedder';
 import { IngestionPoller } from '../../src/ingestion/ingestion.poller';
 import { IngestionProcessor } from '../../src/ingestion/ingestion.processor';
-import { IngestionStatus } from '../../src/status/ingestion-status';
-import { StatusService } from '../../src/status/status.service';
+import { IngestionStatus } from '../../src/queue/ingestion-status';
+import { SubmissionService } from '../../src/queue/submission.service';
+import { JobQueue } from '../../src/queue/job-queue';
+import { IngestionRequestRepository } from '../../src/queue/ingestion-request.repository';
 import { VectorStore } from '../../src/vector-store/vector-store';
 import { newIngestion } from '../factories/ingestion.factory';
 import { DbQueries } from '../support/db-queries';
@@ -37,7 +39,7 @@ describeDatabase('ingestion pipeline', () => {
   let database: TestDatabase;
   let app: INestApplicationContext;
   let db: DbQueries;
-  let status: StatusService;
+  let queue: JobQueue;
   let poller: IngestionPoller;
   let vectors: VectorStore;
   let embedder: HashingEmbedder;
@@ -46,7 +48,7 @@ describeDatabase('ingestion pipeline', () => {
     database = createTestDatabase();
     app = await createTestApp(database.config({ RETRY_BASE_DELAY_MS: '0', MAX_ATTEMPTS: '2' }));
     db = new DbQueries(app);
-    status = app.get(StatusService);
+    queue = app.get(JobQueue);
     poller = app.get(IngestionPoller);
     vectors = app.get(VectorStore);
     embedder = app.get<Embedder, HashingEmbedder>(Embedder);
@@ -57,8 +59,8 @@ describeDatabase('ingestion pipeline', () => {
     await database?.drop();
   });
 
-  const accept = (overrides = {}) => db.inContext(() => status.accept(newIngestion(overrides)));
-  const statusOf = (id: string) => db.inContext(() => status.get(id));
+  const accept = (overrides = {}) => db.inContext(() => app.get(SubmissionService).submit(newIngestion(overrides))).then(({ request }) => request);
+  const statusOf = (id: string) => db.inContext(() => app.get(IngestionRequestRepository).findByIdOrFail(id));
 
   it('should take an accepted request to completed with its chunks stored', async () => {
     const request = await accept();
@@ -124,9 +126,9 @@ describeDatabase('ingestion pipeline', () => {
 
   it('should reclaim a request whose worker died (lock older than the lease)', async () => {
     const request = await accept();
-    const [claimed] = await db.inContext(() => status.claim('worker-that-dies', 10));
+    const [claimed] = await db.inContext(() => queue.claim('worker-that-dies', 10));
     expect(claimed.id).toBe(request.id);
-    expect(await db.inContext(() => status.claim('second-worker', 10))).toEqual([]);
+    expect(await db.inContext(() => queue.claim('second-worker', 10))).toEqual([]);
 
     await db.expireLock(request.id);
     await poller.tick();
@@ -138,9 +140,9 @@ describeDatabase('ingestion pipeline', () => {
 
   it('should not let a worker whose claim was taken over complete the request', async () => {
     const request = await accept();
-    const [stale] = await db.inContext(() => status.claim('slow-worker', 10));
+    const [stale] = await db.inContext(() => queue.claim('slow-worker', 10));
     await db.expireLock(request.id);
-    const [fresh] = await db.inContext(() => status.claim('fast-worker', 10));
+    const [fresh] = await db.inContext(() => queue.claim('fast-worker', 10));
     expect(fresh.id).toBe(stale.id);
 
     const outcome = await db.inContext(() => app.get(IngestionProcessor).process(stale, 'slow-worker'));
@@ -152,11 +154,11 @@ describeDatabase('ingestion pipeline', () => {
 
   it('should store a batch together, leaving out only a request whose claim was taken over', async () => {
     const requests = [await accept(), await accept(), await accept()];
-    const claimed = await db.inContext(() => status.claim('batch-worker', 10));
+    const claimed = await db.inContext(() => queue.claim('batch-worker', 10));
     expect(claimed.map((c) => c.id).sort()).toEqual(requests.map((r) => r.id).sort());
     const taken = requests[1].id;
     await db.expireLock(taken);
-    await db.inContext(() => status.claim('other-worker', 10));
+    await db.inContext(() => queue.claim('other-worker', 10));
 
     const processor = app.get(IngestionProcessor);
     const outcomes = await db.inContext(() => processor.processBatch(claimed, 'batch-worker', { concurrency: 2, stopping: () => false }));
@@ -171,8 +173,8 @@ describeDatabase('ingestion pipeline', () => {
 
   it('should put requests a worker holds back in the queue when it releases them', async () => {
     const request = await accept();
-    await db.inContext(() => status.claim('stopping-worker', 10));
-    expect(await db.inContext(() => status.release('stopping-worker'))).toBe(1);
+    await db.inContext(() => queue.claim('stopping-worker', 10));
+    expect(await db.inContext(() => queue.release('stopping-worker'))).toBe(1);
     const released = await statusOf(request.id);
     expect(released.status).toBe(IngestionStatus.Accepted);
     expect(released.attempts).toBe(0);
@@ -201,14 +203,13 @@ describeDatabase('ingestion pipeline with a failing embedder', () => {
   });
 
   it('should retry with backoff, then mark the request failed with the error after max attempts', async () => {
-    const status = app.get(StatusService);
     const poller = app.get(IngestionPoller);
-    const request = await db.inContext(() => status.accept(newIngestion()));
+    const request = await db.inContext(() => app.get(SubmissionService).submit(newIngestion())).then(({ request }) => request);
     flaky.calls = 0;
     (flaky as unknown as { failures: number }).failures = 5;
 
     await poller.tick();
-    const retrying = await db.inContext(() => status.get(request.id));
+    const retrying = await db.inContext(() => app.get(IngestionRequestRepository).findByIdOrFail(request.id));
     expect(retrying.status).toBe(IngestionStatus.Accepted);
     expect(retrying.attempts).toBe(1);
     expect(retrying.errorMessage).toBe('embedding provider unavailable');
@@ -220,7 +221,7 @@ describeDatabase('ingestion pipeline with a failing embedder', () => {
 
     await db.makeDue(request.id);
     await poller.tick();
-    const failed = await db.inContext(() => status.get(request.id));
+    const failed = await db.inContext(() => app.get(IngestionRequestRepository).findByIdOrFail(request.id));
     expect(failed.status).toBe(IngestionStatus.Failed);
     expect(failed.attempts).toBe(2);
     expect(failed.errorMessage).toBe('embedding provider unavailable');

@@ -6,9 +6,12 @@ import { tableName, SqlEntityManager } from '../../src/database/sql';
 import { Embedder } from '../../src/embedding/embedder';
 import { IngestionPoller } from '../../src/ingestion/ingestion.poller';
 import { IngestionProcessor, LongTextOptions } from '../../src/ingestion/ingestion.processor';
-import { CLAIMED_TEXT_LIMIT, IngestionRequestRepository } from '../../src/status/ingestion-request.repository';
-import { IngestionStatus } from '../../src/status/ingestion-status';
-import { StatusService } from '../../src/status/status.service';
+import { CLAIMED_TEXT_LIMIT } from '../../src/queue/long-text';
+import { revokeClaims } from '../../src/queue/sql/revoke';
+import { JobQueue } from '../../src/queue/job-queue';
+import { IngestionRequestRepository } from '../../src/queue/ingestion-request.repository';
+import { IngestionStatus } from '../../src/queue/ingestion-status';
+import { SubmissionService } from '../../src/queue/submission.service';
 import { longText } from '../factories/long-text.factory';
 import { DbQueries } from '../support/db-queries';
 import { createTestApp } from '../support/test-app';
@@ -31,7 +34,7 @@ describeDatabase('a long text, processed window by window', () => {
   let database: TestDatabase;
   let app: INestApplicationContext;
   let db: DbQueries;
-  let status: StatusService;
+  let submissions: SubmissionService;
   let poller: IngestionPoller;
   let embedder: Embedder;
 
@@ -43,7 +46,7 @@ describeDatabase('a long text, processed window by window', () => {
       builder.overrideProvider(LongTextOptions).useValue({ windowChunks: WINDOW }),
     );
     db = new DbQueries(app);
-    status = app.get(StatusService);
+    submissions = app.get(SubmissionService);
     poller = app.get(IngestionPoller);
     embedder = app.get(Embedder);
   });
@@ -56,8 +59,8 @@ describeDatabase('a long text, processed window by window', () => {
   });
 
   const submit = (text: string, chunking: ChunkingOptions) =>
-    db.inContext(() => status.submit({ text, chunking, sourceMetadata: { source: 'long.txt' } }));
-  const statusOf = (id: string) => db.inContext(() => status.get(id));
+    db.inContext(() => submissions.submit({ text, chunking, sourceMetadata: { source: 'long.txt' } }));
+  const statusOf = (id: string) => db.inContext(() => app.get(IngestionRequestRepository).findByIdOrFail(id));
 
   async function storedChunks(ingestionId: string): Promise<StoredChunk[]> {
     const em = app.get(SqlEntityManager);
@@ -139,7 +142,7 @@ describeDatabase('a long text, processed window by window', () => {
       let calls = 0;
       jest.spyOn(embedder, 'embed').mockImplementation(async (texts, signal) => {
         // As a delete in another process does, on its own connection, committed while this transaction runs.
-        if (++calls === 3) await db.inContext(() => app.get(IngestionRequestRepository).revokeClaims({ id: request.id }));
+        if (++calls === 3) await db.inContext(() => revokeClaims(app.get(SqlEntityManager), { id: request.id }));
         return embed(texts, signal);
       });
 
@@ -157,12 +160,12 @@ describeDatabase('a long text, processed window by window', () => {
   it('should store nothing for a long version of a document when a newer version completed first', async () => {
     const chunking: ChunkingOptions = { strategy: 'fixed', chunk_size: 1000, chunk_overlap: 100 };
     const older = await db.inContext(() =>
-      status.submit({ text: longText(400_000, { seed: 3 }), chunking, sourceMetadata: {}, documentId: 'ledger' }),
+      submissions.submit({ text: longText(400_000, { seed: 3 }), chunking, sourceMetadata: {}, documentId: 'ledger' }),
     );
     const newer = await db.inContext(() =>
-      status.submit({ text: 'The ledger, rewritten in one line.', chunking, sourceMetadata: {}, documentId: 'ledger' }),
+      submissions.submit({ text: 'The ledger, rewritten in one line.', chunking, sourceMetadata: {}, documentId: 'ledger' }),
     );
-    const claimed = await db.inContext(() => status.claim('worker-a', 10));
+    const claimed = await db.inContext(() => app.get(JobQueue).claim('worker-a', 10));
     const byId = new Map(claimed.map((c) => [c.id, c]));
     expect(byId.get(older.request.id)?.text).toBeUndefined(); // claimed without its text
 

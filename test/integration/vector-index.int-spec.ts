@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SqlEntityManager, tableName } from '../../src/database/sql';
 import { Embedder } from '../../src/embedding/embedder';
 import { IngestionPoller } from '../../src/ingestion/ingestion.poller';
-import { StatusService } from '../../src/status/status.service';
+import { SubmissionService } from '../../src/queue/submission.service';
 import { SegmentCatalog, segmentCondition } from '../../src/vector-store/index-segments';
 import { VectorIndexer } from '../../src/vector-store/vector-indexer';
 import { VectorStore } from '../../src/vector-store/vector-store';
@@ -55,7 +55,7 @@ describeDatabase('VectorIndexer: HNSW segments built in the background, the newe
       const doc = documents;
       const body = Array.from({ length: 20 }, (_, i) => text(doc, i)).join('\n\n');
       await db.inContext(() =>
-        app.get(StatusService).accept(newIngestion({ text: body, chunking: { strategy: 'recursive', chunk_size: 60, chunk_overlap: 0 } })),
+        app.get(SubmissionService).submit(newIngestion({ text: body, chunking: { strategy: 'recursive', chunk_size: 60, chunk_overlap: 0 } })),
       );
     }
     await app.get(IngestionPoller).tick();

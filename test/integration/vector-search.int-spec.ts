@@ -4,7 +4,7 @@ import { AppConfig } from '../../src/config/app-config';
 import { SqlEntityManager, tableName } from '../../src/database/sql';
 import { Embedder } from '../../src/embedding/embedder';
 import { IngestionPoller } from '../../src/ingestion/ingestion.poller';
-import { StatusService } from '../../src/status/status.service';
+import { SubmissionService } from '../../src/queue/submission.service';
 import { IndexSegment, SegmentCatalog, segmentCondition } from '../../src/vector-store/index-segments';
 import { VectorIndexer } from '../../src/vector-store/vector-indexer';
 import { VectorStore } from '../../src/vector-store/vector-store';
@@ -30,12 +30,12 @@ describeDatabase('PgvectorStore filtered search', () => {
     em = app.get(SqlEntityManager);
     sut = app.get(VectorStore);
     const db = new DbQueries(app);
-    const status = app.get(StatusService);
+    const submissions = app.get(SubmissionService);
     for (let doc = 0; doc < DOCS; doc++) {
       const text = Array.from({ length: CHUNKS_PER_DOC }, (_, i) => `Document ${doc} part ${i}: vector index tuning and recall.`).join('\n\n');
       const team = doc % 12 === 7 ? 'payments' : `team-${doc}`;
       await db.inContext(() =>
-        status.accept(
+        submissions.submit(
           newIngestion({ text, sourceMetadata: { team }, collection: 'kb', chunking: { strategy: 'recursive', chunk_size: 60, chunk_overlap: 0 } }),
         ),
       );

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { CollectionSummary } from '../../status/ingestion-request.repository';
-import { IngestionStatus } from '../../status/ingestion-status';
+import type { CollectionSummary } from '../../queue/ingestion-request.repository';
+import { IngestionStatus } from '../../queue/ingestion-status';
 
 /** How many ingestions of a collection are in each status. */
 export class IngestionCountsDto {

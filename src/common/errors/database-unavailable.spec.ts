@@ -1,7 +1,6 @@
 import { ConnectionException, DriverException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { DatabaseStalledError } from '../../database/connection-bounds';
 import { isDatabaseUnavailable } from './database-unavailable';
-import { isRetryable, ProcessingError } from './retryable';
 
 describe(isDatabaseUnavailable.name, () => {
   const withCode = (code: string, message = 'failed') => Object.assign(new Error(message), { code });
@@ -35,16 +34,5 @@ describe(isDatabaseUnavailable.name, () => {
     expect(isDatabaseUnavailable(withCode('42P01', 'relation does not exist'))).toBe(false);
     expect(isDatabaseUnavailable(new UniqueConstraintViolationException(withCode('23505')))).toBe(false);
     expect(isDatabaseUnavailable('ECONNREFUSED')).toBe(false);
-  });
-});
-
-describe(isRetryable.name, () => {
-  it('should honour a boolean retryable property and default to retryable', () => {
-    expect(isRetryable(new ProcessingError('bad input', false))).toBe(false);
-    expect(isRetryable(Object.assign(new Error('quota'), { retryable: false }))).toBe(false);
-    expect(isRetryable(Object.assign(new Error('timeout'), { retryable: true }))).toBe(true);
-    expect(isRetryable(new Error('unknown'))).toBe(true);
-    expect(isRetryable(Object.assign(new Error('odd'), { retryable: 'no' }))).toBe(true);
-    expect(isRetryable(null)).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { IngestionRequest } from '../../status/ingestion-request.entity';
-import { IngestionStatus } from '../../status/ingestion-status';
-import type { SubmitOutcome } from '../../status/status.service';
+import type { IngestionRequest } from '../../queue/ingestion-request.entity';
+import { IngestionStatus } from '../../queue/ingestion-status';
+import type { SubmitOutcome } from '../../queue/submission.service';
 
 export class IngestAcceptedResponseDto {
   @ApiProperty({ format: 'uuid', example: '3f1c6a0e-5b7d-4f43-9c55-0d8f4f2f7a10' }) id: string;

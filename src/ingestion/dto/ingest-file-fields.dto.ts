@@ -3,7 +3,7 @@ import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches } from 'class-validator';
 import { CHUNK_STRATEGIES, ChunkStrategy } from '../../chunking/chunking-options';
 import { SUPPORTED_EXTENSIONS } from '../../extraction/file-kind';
-import { COLLECTION_NAME, COLLECTION_NAME_MESSAGE, DEFAULT_COLLECTION } from '../../vector-store/collection';
+import { COLLECTION_NAME, COLLECTION_NAME_MESSAGE, DEFAULT_COLLECTION } from '../../common/collection';
 
 /** A form field holding a JSON object; anything else is left as is for @IsObject to reject. */
 const parseJsonObject = ({ value }: { value: unknown }) => {

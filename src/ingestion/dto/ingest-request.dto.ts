@@ -18,7 +18,7 @@ import {
 } from 'class-validator';
 import { CHUNK_SIZE_BOUNDS, CHUNK_STRATEGIES, ChunkStrategy, SIZE_UNITS, SizeUnit } from '../../chunking/chunking-options';
 import { IsBoundedJson, IsStorableText } from '../../common/storable.validators';
-import { COLLECTION_NAME, COLLECTION_NAME_MESSAGE, DEFAULT_COLLECTION } from '../../vector-store/collection';
+import { COLLECTION_NAME, COLLECTION_NAME_MESSAGE, DEFAULT_COLLECTION } from '../../common/collection';
 
 /** source_metadata is copied onto every chunk: keep it small. */
 export const SOURCE_METADATA_LIMITS = { maxBytes: 16_384, maxDepth: 8 };

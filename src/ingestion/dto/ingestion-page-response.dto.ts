@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { encodeCursor } from '../../common/page-cursor';
-import type { IngestionPage } from '../../status/ingestion-request.repository';
+import type { IngestionPage } from '../../queue/ingestion-request.repository';
 import { IngestionResponseDto, toIngestionResponse } from './ingestion-response.dto';
 
 /** One page of GET /v1/ingest. */

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { SourceMetadataDto } from '../../common/metadata.dto';
-import type { IngestionRequest } from '../../status/ingestion-request.entity';
+import type { IngestionRequest } from '../../queue/ingestion-request.entity';
 import { StatusResponseDto, toStatusResponse } from '../../status/dto/status-response.dto';
 import { ChunkingOptionsDto } from './ingest-request.dto';
 

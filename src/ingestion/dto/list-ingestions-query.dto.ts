@@ -3,9 +3,9 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, isUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsPageCursor, MAX_CURSOR_LENGTH } from '../../common/page-cursor';
 import { isReadableInstant, IsReadableInstant, IsStorableText } from '../../common/storable.validators';
-import type { IngestionPageKey } from '../../status/ingestion-request.repository';
-import { IngestionStatus } from '../../status/ingestion-status';
-import { COLLECTION_NAME, COLLECTION_NAME_MESSAGE } from '../../vector-store/collection';
+import type { IngestionPageKey } from '../../queue/ingestion-request.repository';
+import { IngestionStatus } from '../../queue/ingestion-status';
+import { COLLECTION_NAME, COLLECTION_NAME_MESSAGE } from '../../common/collection';
 import { MAX_DOCUMENT_ID_LENGTH } from './ingest-request.dto';
 
 export const MAX_PAGE_LIMIT = 500;

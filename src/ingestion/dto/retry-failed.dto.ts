@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { IsStorableText } from '../../common/storable.validators';
-import { COLLECTION_NAME, COLLECTION_NAME_MESSAGE } from '../../vector-store/collection';
+import { COLLECTION_NAME, COLLECTION_NAME_MESSAGE } from '../../common/collection';
 
 /** The body of POST /v1/ingest/retry: which failed ingestions go back to the queue. */
 export class RetryFailedRequestDto {

@@ -18,7 +18,7 @@ import {
 } from 'class-validator';
 import { IsBoundedJson, IsFloat32Array, IsReadableInstant, IsStorableText } from '../../common/storable.validators';
 import { SOURCE_METADATA_LIMITS } from '../../ingestion/dto/ingest-request.dto';
-import { COLLECTION_NAME, COLLECTION_NAME_MESSAGE, DEFAULT_COLLECTION } from '../../vector-store/collection';
+import { COLLECTION_NAME, COLLECTION_NAME_MESSAGE, DEFAULT_COLLECTION } from '../../common/collection';
 
 export const MAX_TOP_K = 100;
 export const SEARCH_MODES = ['vector', 'keyword', 'hybrid'] as const;

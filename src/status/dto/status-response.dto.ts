@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { IngestionRequest } from '../ingestion-request.entity';
-import { IngestionStatus } from '../ingestion-status';
+import type { IngestionRequest } from '../../queue/ingestion-request.entity';
+import { IngestionStatus } from '../../queue/ingestion-status';
 
 export class StatusResponseDto {
   @ApiProperty({ format: 'uuid', example: '3f1c6a0e-5b7d-4f43-9c55-0d8f4f2f7a10' }) id: string;
@@ -39,7 +39,7 @@ export function toStatusResponse(request: IngestionRequest): StatusResponseDto {
     max_attempts: request.maxAttempts,
     error: request.errorMessage ?? null,
     chunk_count: request.chunkCount ?? null,
-    next_attempt_at: (request.status as IngestionStatus) === IngestionStatus.Accepted ? request.nextAttemptAt.toISOString() : null,
+    next_attempt_at: request.status === IngestionStatus.Accepted ? request.nextAttemptAt.toISOString() : null,
     created_at: request.createdAt.toISOString(),
     updated_at: request.updatedAt.toISOString(),
     started_at: request.startedAt?.toISOString() ?? null,

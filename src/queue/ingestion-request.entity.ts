@@ -42,5 +42,8 @@ export const IngestionRequestSchema = defineEntity({
   },
 });
 
-export class IngestionRequest extends IngestionRequestSchema.class {}
+export class IngestionRequest extends IngestionRequestSchema.class {
+  /** Typed here: inferred through the schema (whose repository refers back to this class) it would be `any`. */
+  declare status: IngestionStatus;
+}
 IngestionRequestSchema.setClass(IngestionRequest);

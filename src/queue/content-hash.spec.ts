@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { hashOf, hashOfText } from './status.service';
+import { hashOf, hashOfText } from './content-hash';
 
 describe(hashOf.name, () => {
   it('should hash equal content equally whatever the key order', () => {
