@@ -9,6 +9,7 @@ import { Migration20261125180000_chunk_rows_inline } from './Migration2026112518
 import { Migration20261202000000_idempotency_per_caller } from './Migration20261202000000_idempotency_per_caller';
 import { Migration20261202100000_ingestion_listing } from './Migration20261202100000_ingestion_listing';
 import { Migration20261202200000_cancelled_status } from './Migration20261202200000_cancelled_status';
+import { Migration20261203000000_attempts_and_progress } from './Migration20261203000000_attempts_and_progress';
 
 /** Every migration, oldest first. `npm run migration:create` appends new ones here. */
 export const migrationsList = [
@@ -23,4 +24,5 @@ export const migrationsList = [
   Migration20261202000000_idempotency_per_caller,
   Migration20261202100000_ingestion_listing,
   Migration20261202200000_cancelled_status,
+  Migration20261203000000_attempts_and_progress,
 ];

@@ -6,6 +6,7 @@ import { ErrorResponseDto } from '../common/errors/error-response.dto';
 import { EXAMPLE_ID, UuidParamPipe } from '../common/uuid-param.pipe';
 import { JobQueue } from '../queue/job-queue';
 import { IngestionResponseDto, toIngestionResponse } from './dto/ingestion-response.dto';
+import { IngestionService } from './ingestion.service';
 import { RetryFailedRequestDto, RetryFailedResponseDto } from './dto/retry-failed.dto';
 
 const STATUS_CONFLICT = { status: 409, type: ErrorResponseDto };
@@ -14,7 +15,10 @@ const STATUS_CONFLICT = { status: 409, type: ErrorResponseDto };
 @ApiTags('ingest')
 @Controller('v1/ingest')
 export class IngestionActionsController {
-  constructor(private readonly queue: JobQueue) {}
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly ingestion: IngestionService,
+  ) {}
 
   @Post('retry')
   @HttpCode(HttpStatus.OK)
@@ -35,7 +39,8 @@ export class IngestionActionsController {
   @ApiResponse({ ...STATUS_CONFLICT, description: 'The ingestion is not failed (STATUS_CONFLICT); nothing changes' })
   @ApiErrorResponses(400, 404)
   async retry(@Param('id', UuidParamPipe) id: string, @Access() access: CollectionAccess): Promise<IngestionResponseDto> {
-    return toIngestionResponse(await this.queue.retry(id, (collection) => access.canUse(collection)));
+    const request = await this.queue.retry(id, (collection) => access.canUse(collection));
+    return toIngestionResponse(request, await this.ingestion.history([request]));
   }
 
   @Post(':id/cancel')
@@ -50,6 +55,7 @@ export class IngestionActionsController {
   @ApiResponse({ ...STATUS_CONFLICT, description: 'The ingestion is completed, failed or superseded (STATUS_CONFLICT); nothing changes' })
   @ApiErrorResponses(400, 404)
   async cancel(@Param('id', UuidParamPipe) id: string, @Access() access: CollectionAccess): Promise<IngestionResponseDto> {
-    return toIngestionResponse(await this.queue.cancel(id, (collection) => access.canUse(collection)));
+    const request = await this.queue.cancel(id, (collection) => access.canUse(collection));
+    return toIngestionResponse(request, await this.ingestion.history([request]));
   }
 }

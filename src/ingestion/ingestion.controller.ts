@@ -73,7 +73,8 @@ export class IngestionController {
   @ApiResponse({ status: 200, type: IngestionPageResponseDto, description: 'One page; next_cursor is null on the last' })
   @ApiErrorResponses(400, 403)
   async list(@Query() query: ListIngestionsQueryDto, @Access() access: CollectionAccess): Promise<IngestionPageResponseDto> {
-    return toIngestionPageResponse(await this.ingestion.list(query, access));
+    const page = await this.ingestion.list(query, access);
+    return toIngestionPageResponse(page, await this.ingestion.history(page.requests));
   }
 
   @Get(':id')
@@ -85,7 +86,7 @@ export class IngestionController {
   async get(@Param('id', UuidParamPipe) id: string, @Access() access: CollectionAccess): Promise<IngestionResponseDto> {
     const request = await this.ingestion.get(id);
     access.assertCanSee(request);
-    return toIngestionResponse(request);
+    return toIngestionResponse(request, await this.ingestion.history([request]));
   }
 
   @Get(':id/chunks')

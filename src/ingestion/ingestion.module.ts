@@ -13,7 +13,8 @@ import { IngestionActionsController } from './ingestion-actions.controller';
 import { IngestionFileController } from './ingestion-file.controller';
 import { IngestionController } from './ingestion.controller';
 import { IngestionPoller } from './ingestion.poller';
-import { IngestionProcessor, LongTextOptions } from './ingestion.processor';
+import { IngestionProcessor } from './ingestion.processor';
+import { LongTextOptions } from './processing-steps';
 import { IntakeGate } from './intake-gate';
 import { IngestionService } from './ingestion.service';
 

@@ -25,6 +25,8 @@ const PIPELINE_DEPTH = 2;
  * its next step and rolls back): the process then exits within SHUTDOWN_GRACE_MS + SHUTDOWN_DEADLINE_EXTRA_MS.
  */
 const ABANDON_WAIT_MS = 3000;
+/** How often the progress of running requests is written: a client sees it move, the database is not written per chunk. */
+const PROGRESS_INTERVAL_MS = 1000;
 
 /**
  * The scheduled poller: every POLL_INTERVAL_MS it claims due requests (POLL_BATCH_SIZE per claim) and
@@ -48,6 +50,8 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
   /** Ticks that failed in a row (the database is away): logged once, and backed off. */
   private readonly tickFailures = new FailureStreak(this.logger, 'Poller tick');
   private readonly heartbeatFailures = new FailureStreak(this.logger, 'Heartbeat');
+  private readonly progressFailures = new FailureStreak(this.logger, 'Progress write');
+  private progressWrite?: Promise<void>;
 
   constructor(
     private readonly queue: JobQueue,
@@ -101,6 +105,19 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
     }
   }
 
+  /** Writes the progress reported since the last write, unless the last write is still going on. */
+  saveProgress(): Promise<void> {
+    if (this.released) return Promise.resolve();
+    this.progressWrite ??= RequestContext.create(this.em, () => this.queue.recordProgress(this.workerId))
+      // Progress is for display only: a lost write is overwritten by the next one.
+      .then(
+        () => this.progressFailures.succeeded(),
+        (error: unknown) => void this.progressFailures.failed(error),
+      )
+      .finally(() => (this.progressWrite = undefined));
+    return this.progressWrite;
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     // Nothing was claimed by this process if its poller never started (disabled, or start-up failed).
@@ -138,6 +155,7 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
     let handled = 0;
     // Beats for as long as this round holds requests (it may outlast a shutdown's grace period).
     const beat = setInterval(() => void this.heartbeat(), this.config.JOB_LEASE_MS / 3);
+    const progress = setInterval(() => void this.saveProgress(), PROGRESS_INTERVAL_MS);
     try {
       if (this.tickFailures.count > 0) await this.requeueOrphans();
       const claimLoop = async (): Promise<void> => {
@@ -157,6 +175,7 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
       this.pausedUntil = Date.now() + Math.min(MAX_BACKOFF_MS, this.config.POLL_INTERVAL_MS * 2 ** failures);
     } finally {
       clearInterval(beat);
+      clearInterval(progress);
     }
     return handled;
   }

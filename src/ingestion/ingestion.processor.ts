@@ -14,33 +14,16 @@ import { DocumentVersions } from '../queue/document-versions';
 import { ClaimedRequest, FailureOutcome, JobQueue } from '../queue/job-queue';
 import { openTextParts } from '../queue/long-text';
 import { isRetryable } from '../queue/retry-policy';
-import { WorkInProgress } from '../queue/work-in-progress';
+import type { Progress } from '../queue/sql/progress';
+import { WorkAbandonedError, WorkInProgress } from '../queue/work-in-progress';
 import { ChunkToStore, VectorStore } from '../vector-store/vector-store';
-import { inWindows, LostClaimError, Prepared, toChunkSet } from './processing-steps';
-
-/**
- * The statement bound of background work known to take long, instead of DB_STATEMENT_TIMEOUT_MS (an API bound):
- * a long text's transaction (its first read detoasts the whole text), and deleting a superseded version's chunks
- * (133k chunks took 16 s). Still a bound, so a stalled database fails the attempt (it is retried) instead of
- * holding the worker for ever.
- */
-const LONG_WORK_STATEMENT_TIMEOUT_MS = 600_000;
+import { inWindows, LONG_WORK_STATEMENT_TIMEOUT_MS, LongTextOptions, LostClaimError, Prepared, toChunkSet } from './processing-steps';
 
 /** Texts per embedder call; the embedder batches further (EMBEDDING_BATCH_SIZE) and runs its requests concurrently. */
 const EMBED_BATCH = 256;
 
 /** `superseded`: a newer version of the same document had already completed, so this one stored nothing. */
-export type ProcessOutcome = 'completed' | 'superseded' | FailureOutcome;
-
-/** How a text too long to travel with its claim (CLAIMED_TEXT_LIMIT) is processed; tests shrink the window. */
-@Injectable()
-export class LongTextOptions {
-  /**
-   * Chunks embedded and inserted at a time. Small, so that a window's chunks and vectors (~0.5 MB) are
-   * collected young: a 50 MB text peaked 16 MB higher with windows of 512, at the same speed.
-   */
-  windowChunks = 128;
-}
+export type ProcessOutcome = 'completed' | 'superseded' | 'cancelled' | FailureOutcome;
 
 /**
  * Processes claimed requests: chunk → embed, then store the chunks and mark the requests completed in one
@@ -114,8 +97,11 @@ export class IngestionProcessor {
     return this.inContext(request, workerId, async () => {
       const signal = this.work.signalOf(request.id);
       try {
+        this.report(request, 'chunking');
         // Embedding happens outside any transaction: a slow provider must not hold a database connection.
-        return { request, chunks: await this.embed(request, this.chunkers.split(request.text!, request.chunking), signal) };
+        const chunks = await this.embed(request, this.chunkers.split(request.text!, request.chunking), signal);
+        this.report(request, 'storing', chunks.length, chunks.length);
+        return { request, chunks };
       } catch (error) {
         if (signal.aborted) return { outcome: this.abandoned(request, signal) };
         return { outcome: await this.recordFailure(request, workerId, error) };
@@ -123,18 +109,24 @@ export class IngestionProcessor {
     });
   }
 
-  /** Embeds the chunks, EMBED_BATCH at a time; stops (throwing WorkAbandonedError) once `signal` aborts. */
-  private async embed(request: ClaimedRequest, chunks: TextChunk[], signal: AbortSignal): Promise<ChunkToStore[]> {
+  /**
+   * Embeds the chunks, EMBED_BATCH at a time, reporting progress (`before` chunks embedded already, of `total`);
+   * stops (throwing WorkAbandonedError) once `signal` aborts.
+   */
+  private async embed(
+    request: ClaimedRequest,
+    chunks: TextChunk[],
+    signal: AbortSignal,
+    before = 0,
+    total: number | null = chunks.length,
+  ): Promise<ChunkToStore[]> {
     const toStore: ChunkToStore[] = [];
     for (let from = 0; from < chunks.length; from += EMBED_BATCH) {
       signal.throwIfAborted();
+      this.report(request, 'embedding', before + from, total);
       const batch = chunks.slice(from, from + EMBED_BATCH);
-      const vectors = await this.metrics.timeEmbedding(this.embedder.name, () =>
-        this.embedder.embed(
-          batch.map((c) => c.text),
-          signal,
-        ),
-      );
+      const texts = batch.map((c) => c.text);
+      const vectors = await this.metrics.timeEmbedding(this.embedder.name, () => this.embedder.embed(texts, signal));
       batch.forEach((chunk, i) =>
         toStore.push({
           ...chunk,
@@ -162,6 +154,7 @@ export class IngestionProcessor {
       try {
         const result = await this.em.transactional(async (tx) => {
           await this.allowLongStatements(tx);
+          this.report(request, 'chunking');
           const source = new TextSource(request.textLength, await openTextParts(tx, request.id));
           // Whatever an earlier processing of this ingestion stored (a re-embed) goes, in this transaction.
           const empty = toChunkSet({ request, chunks: [] });
@@ -169,11 +162,12 @@ export class IngestionProcessor {
           for await (const window of inWindows(this.chunkers.stream(source, request.chunking), this.longText.windowChunks)) {
             signal.throwIfAborted();
             if (!(await this.queue.holds(tx, workerId, request.id))) throw new LostClaimError();
-            await this.vectors.appendChunks(tx, [toChunkSet({ request, chunks: await this.embed(request, window, signal) })]);
+            await this.vectors.appendChunks(tx, [toChunkSet({ request, chunks: await this.embed(request, window, signal, chunkCount, null) })]);
             chunkCount += window.length;
             // On the embedded database every query settles as a microtask: let HTTP requests and timers in.
             await yieldToEventLoop();
           }
+          this.report(request, 'storing', chunkCount, chunkCount);
           return this.completeAlone(tx, request, workerId, chunkCount, { discard: () => this.vectors.replaceChunks(tx, [empty]) });
         });
         return this.stored(request, workerId, chunkCount, result);
@@ -273,10 +267,11 @@ export class IngestionProcessor {
     return 'lost-lease';
   }
 
-  /** Abandoned work records nothing: shutdown releases its row, a delete removes it. */
+  /** Abandoned work records nothing: shutdown releases its row, a delete removes it, a cancel ended it already. */
   private abandoned(request: ClaimedRequest, signal: AbortSignal): ProcessOutcome {
-    this.logger.warn(`ingestion ${request.id}: ${(signal.reason as Error).message}; nothing stored`);
-    return 'lost-lease';
+    const error = signal.reason as WorkAbandonedError;
+    this.logger.warn(`ingestion ${request.id}: ${error.message}; nothing stored`);
+    return error.reason === 'cancelled' ? 'cancelled' : 'lost-lease';
   }
 
   private async recordFailure(request: ClaimedRequest, workerId: string, error: unknown): Promise<ProcessOutcome> {
@@ -285,6 +280,11 @@ export class IngestionProcessor {
     const outcome = await this.queue.retryOrFail(request, workerId, message, isRetryable(error));
     this.logger.warn(`ingestion ${request.id}: attempt ${request.attempts} failed (${outcome}): ${message}`);
     return outcome;
+  }
+
+  /** The total is unknown (null) for a long text until it is read to its end. */
+  private report(request: ClaimedRequest, stage: Progress['stage'], chunksDone: number | null = null, chunksTotal: number | null = null): void {
+    this.work.report(request.id, { stage, chunksDone, chunksTotal });
   }
 
   /** Every log line about a request carries its ingestion id and the worker's id. */

@@ -9,6 +9,7 @@ import { DEFAULT_CHUNK_PAGE_LIMIT, ListChunksQueryDto, parseChunkPageKey } from 
 import type { ChunkPage } from '../vector-store/vector-store';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import type { IngestionRequest } from '../queue/ingestion-request.entity';
+import type { AttemptRow } from '../queue/sql/attempts';
 import type { TextUpload } from '../common/text-upload';
 import { NewIngestion, SubmissionService, Submitted } from '../queue/submission.service';
 import { IngestionRemoval } from '../collections/ingestion-removal';
@@ -106,6 +107,11 @@ export class IngestionService {
 
   get(id: string): Promise<IngestionRequest> {
     return this.requests.findByIdOrFail(id);
+  }
+
+  /** The attempts of the requests (a page's in one query), for their attempts_history. */
+  history(requests: readonly IngestionRequest[]): Promise<AttemptRow[]> {
+    return this.requests.attemptsOf(requests);
   }
 
   /**

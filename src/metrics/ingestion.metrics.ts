@@ -4,7 +4,7 @@ import { JobQueue } from '../queue/job-queue';
 import { MetricsRegistry } from './metrics.registry';
 
 /** What a processing attempt ended with (IngestionProcessor's ProcessOutcome). */
-export type AttemptOutcome = 'completed' | 'superseded' | 'retry' | 'failed' | 'lost-lease';
+export type AttemptOutcome = 'completed' | 'superseded' | 'cancelled' | 'retry' | 'failed' | 'lost-lease';
 
 const QUEUED_STATUSES = ['accepted', 'running'] as const;
 
@@ -41,7 +41,7 @@ export class IngestionMetrics {
     this.claims = new Counter({ name: 'ingestion_poller_claims_total', help: 'Requests claimed by this process’s poller', registers });
     this.attempts = new Counter({
       name: 'ingestion_attempts_total',
-      help: 'Processing attempts by outcome: completed, retry (failed, will be retried), failed (for good), lost-lease',
+      help: 'Processing attempts by outcome: completed, superseded, cancelled, retry (failed, will be retried), failed (for good), lost-lease',
       labelNames: ['outcome'],
       registers,
     });

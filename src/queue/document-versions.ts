@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { executeBound, SqlEntityManager } from '../database/sql';
 import type { ClaimedRequest } from './job-queue';
 import { completeJobs } from './sql/complete';
+import { endAttempts } from './sql/attempts';
 import { jobsTable } from './sql/jobs';
 
 /** A client document: its id is unique within its collection. */
@@ -112,9 +113,12 @@ export class DocumentVersions {
   private async markSupersededWhileRunning(tx: SqlEntityManager, id: string, workerId: string, byId: string): Promise<boolean> {
     const rows = await executeBound(
       tx,
-      `update ${jobsTable(tx)} set status = 'superseded', superseded_by = $1, chunk_count = 0, error_message = null,
-              completed_at = now(), locked_at = null, locked_by = null, updated_at = now()
-        where id = $2 and status = 'running' and locked_by = $3 returning id`,
+      `with moved as (
+         update ${jobsTable(tx)} set status = 'superseded', superseded_by = $1, chunk_count = 0, error_message = null,
+                completed_at = now(), locked_at = null, locked_by = null, updated_at = now()
+          where id = $2 and status = 'running' and locked_by = $3 returning id),
+       ${endAttempts(tx, 'moved', 'superseded')}
+       select id from moved`,
       [byId, id, workerId],
     );
     return rows.length === 1;

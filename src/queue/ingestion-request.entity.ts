@@ -2,6 +2,7 @@ import { defineEntity, p } from '@mikro-orm/core';
 import type { ChunkingOptions } from '../chunking/chunking-options';
 import { IngestionRequestRepository } from './ingestion-request.repository';
 import { IngestionStatus } from './ingestion-status';
+import type { Progress } from './sql/progress';
 
 /**
  * The job is a row: one accepted request and its whole processing state.
@@ -39,6 +40,10 @@ export const IngestionRequestSchema = defineEntity({
     documentVersion: p.integer().nullable(),
     contentHash: p.text().nullable(),
     supersededBy: p.uuid().nullable(),
+    /** While running: the attempt's stage and chunks embedded of how many (written at most once a second). */
+    progressStage: p.string().$type<Progress['stage']>().nullable(),
+    chunksDone: p.integer().nullable(),
+    chunksTotal: p.integer().nullable(),
   },
 });
 

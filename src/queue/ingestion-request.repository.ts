@@ -3,6 +3,7 @@ import { AppError } from '../common/errors/app-error';
 import { executeBound, SqlEntityManager } from '../database/sql';
 import type { IngestionRequest } from './ingestion-request.entity';
 import { IngestionStatus } from './ingestion-status';
+import { type AttemptRow, listAttempts } from './sql/attempts';
 import { jobsTable } from './sql/jobs';
 
 /** Where a page of the ingestion listing resumes: strictly after this row, in the listing's order. */
@@ -85,6 +86,16 @@ export class IngestionRequestRepository extends EntityRepository<IngestionReques
   async findCollection(id: string): Promise<string | undefined> {
     const [row] = await executeBound<{ collection: string }>(this.em, `select collection from ${jobsTable(this.em)} where id = $1`, [id]);
     return row?.collection;
+  }
+
+  /** The attempts of the requests, oldest first, in one query. */
+  attemptsOf(requests: readonly IngestionRequest[]): Promise<AttemptRow[]> {
+    return requests.length === 0
+      ? Promise.resolve([])
+      : listAttempts(
+          this.em,
+          requests.map((r) => r.id),
+        );
   }
 
   /** A page of requests (without their texts), in (created_at, id) order, resuming after `listing.after`. */

@@ -12,6 +12,7 @@ import { completeJobs, type Completion } from './sql/complete';
 import { failJob, retryJob } from './sql/fail';
 import { heartbeat, isHeldBy } from './sql/heartbeat';
 import { countQueued, hasPendingWork } from './sql/pending';
+import { recordProgress } from './sql/progress';
 import { reclaimJobs, releaseJobs } from './sql/release';
 import { cancelJob, requeueFailed, revokeClaims } from './sql/revoke';
 import { WorkInProgress } from './work-in-progress';
@@ -74,6 +75,11 @@ export class JobQueue {
   /** Renews the locks of the requests a live worker is processing (see JOB_LEASE_MS); returns how many it still holds. */
   heartbeat(workerId: string, ids: string[]): Promise<number> {
     return heartbeat(this.em, workerId, ids);
+  }
+
+  /** Writes the progress WorkInProgress collected to the rows `workerId` still holds. */
+  recordProgress(workerId: string): Promise<void> {
+    return recordProgress(this.em, workerId, this.work.takeProgress());
   }
 
   /** Whether `workerId` still holds its claim on the request, read in `tx` (a delete or cancel revokes claims). */

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Progress } from './sql/progress';
 
 /** A request this process is working on, as WorkInProgress knows it. */
 interface Work {
@@ -6,9 +7,12 @@ interface Work {
   collection: string;
 }
 
+/** Why work is abandoned: shutdown, or the ingestion was deleted or cancelled. */
+export type AbandonReason = 'shutdown' | 'deleted' | 'cancelled';
+
 /** Thrown at the next step of abandoned work: its transaction rolls back and no outcome is recorded for it. */
 export class WorkAbandonedError extends Error {
-  constructor(reason: string) {
+  constructor(readonly reason: AbandonReason) {
     super(`processing abandoned: ${reason}`);
     this.name = 'WorkAbandonedError';
   }
@@ -23,6 +27,8 @@ export class WorkAbandonedError extends Error {
 @Injectable()
 export class WorkInProgress {
   private readonly work = new Map<string, Work & { controller: AbortController }>();
+  /** Progress reported since it was last taken (the latest per request): written to the rows once a second. */
+  private readonly unsaved = new Map<string, Progress>();
 
   begin(request: Work): void {
     this.work.set(request.id, { id: request.id, collection: request.collection, controller: new AbortController() });
@@ -30,6 +36,19 @@ export class WorkInProgress {
 
   end(id: string): void {
     this.work.delete(id);
+    this.unsaved.delete(id);
+  }
+
+  /** Where the processing of a request this process holds has got to; kept in memory until takeProgress(). */
+  report(id: string, progress: Progress): void {
+    if (this.work.has(id)) this.unsaved.set(id, progress);
+  }
+
+  /** The progress reported since the last call, for the rows to record. */
+  takeProgress(): (Progress & { id: string })[] {
+    const taken = [...this.unsaved].map(([id, progress]) => ({ id, ...progress }));
+    this.unsaved.clear();
+    return taken;
   }
 
   ids(): string[] {
@@ -46,7 +65,7 @@ export class WorkInProgress {
   }
 
   /** Abandons the work `matches` picks (all of it without); returns how many it abandoned. */
-  abandon(reason: string, matches: (work: Work) => boolean = () => true): number {
+  abandon(reason: AbandonReason, matches: (work: Work) => boolean = () => true): number {
     let abandoned = 0;
     for (const work of this.work.values()) {
       if (work.controller.signal.aborted || !matches(work)) continue;

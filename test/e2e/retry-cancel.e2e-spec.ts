@@ -100,7 +100,17 @@ describeDatabase('retry and cancel: while the poller works', () => {
     const retried = await request(app, 'POST', `/v1/ingest/${id}/retry`);
     expect(retried).toMatchObject({ status: 200, body: { id } });
     expect(['accepted', 'running', 'completed']).toContain(retried.body.status);
-    expect(await reaches(id, 'completed')).toMatchObject({ attempts: 1, chunk_count: 1 });
+    expect(await reaches(id, 'completed')).toMatchObject({ attempts: 1, chunk_count: 1, stage: null });
+    // Why it failed before it succeeded stays visible, the same in the listing.
+    const history = [
+      { attempt: 1, outcome: 'failed', error: expect.stringContaining('HTTP 400'), worker: expect.any(String), ended_at: expect.any(String) },
+      { attempt: 1, outcome: 'completed', error: null, worker: expect.any(String), ended_at: expect.any(String) },
+    ];
+    expect((await request(app, 'GET', `/v1/ingest/${id}`)).body.attempts_history).toEqual(
+      history.map((attempt) => ({ ...attempt, started_at: expect.any(String) })),
+    );
+    const listed = (await request(app, 'GET', '/v1/ingest?limit=500')).body.items.find((item: { id: string }) => item.id === id);
+    expect(listed.attempts_history).toMatchObject(history);
     expect(await request(app, 'POST', `/v1/ingest/${id}/retry`)).toMatchObject({ status: 409, body: { code: 'STATUS_CONFLICT' } });
     expect(await request(app, 'POST', `/v1/ingest/${id}/cancel`)).toMatchObject({
       status: 409,
@@ -128,6 +138,30 @@ describeDatabase('retry and cancel: while the poller works', () => {
     await reaches(failed[2], 'completed');
   });
 
+  it('should show the progress of a running ingestion, and cancel it there', async () => {
+    mode = 'embed';
+    const answeredBefore = provider.requests.length;
+    // About 1,000 chunks, embedded 256 at a time outside any transaction; the provider stops answering after the first 256.
+    const text = longText(200_000, { seed: 23 });
+    const { id } = (await request(app, 'POST', '/v1/ingest', { text, chunking: { strategy: 'fixed', chunk_size: 200, chunk_overlap: 0 } })).body;
+    await eventually(async () => (provider.requests.length >= answeredBefore + 8 ? true : undefined), 120_000);
+    mode = 'hang';
+    const running = await eventually(async () => {
+      const body = await statusOf(id);
+      return body.stage === 'embedding' && body.chunks_done > 0 ? body : undefined;
+    }, 120_000);
+    expect(running).toMatchObject({ status: 'running', chunks_total: expect.any(Number) });
+    expect(running.chunks_done).toBeLessThan(running.chunks_total);
+    expect(running.chunks_total).toBeGreaterThan(900);
+
+    expect(await request(app, 'POST', `/v1/ingest/${id}/cancel`)).toMatchObject({ status: 200, body: { status: 'cancelled', stage: null } });
+    const { attempts_history } = (await request(app, 'GET', `/v1/ingest/${id}`)).body;
+    expect(attempts_history).toMatchObject([{ attempt: 1, outcome: 'cancelled', ended_at: expect.any(String) }]);
+    // The worker stops at its next step and counts the attempt as cancelled.
+    const cancelledAttempts = /^ingestion_attempts_total\{outcome="cancelled"\} (\d+)$/m;
+    await eventually(async () => cancelledAttempts.exec((await app.inject({ method: 'GET', url: '/metrics' })).body)?.[1], 120_000);
+  });
+
   it('should cancel a running long text: it stops, stores nothing, and the worker goes on', async () => {
     mode = 'embed';
     const answeredBefore = provider.requests.length;
@@ -146,5 +180,6 @@ describeDatabase('retry and cancel: while the poller works', () => {
     await reaches(after, 'completed');
     expect((await statusOf(id)).status).toBe('cancelled');
     expect(await db.count('chunk_vectors', 'ingestion_id = ?', [id])).toBe(0);
+    expect((await request(app, 'GET', `/v1/ingest/${id}`)).body.attempts_history.map((a: { outcome: string }) => a.outcome)).toEqual(['cancelled']);
   });
 });

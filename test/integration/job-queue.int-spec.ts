@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { executeBound, SqlEntityManager } from '../../src/database/sql';
+import { listAttempts } from '../../src/queue/sql/attempts';
 import { claimJobs } from '../../src/queue/sql/claim';
 import { completeJobs } from '../../src/queue/sql/complete';
 import { enqueue, type NewRequestRow } from '../../src/queue/sql/enqueue';
@@ -7,6 +8,7 @@ import { failJob, retryJob } from '../../src/queue/sql/fail';
 import { heartbeat, isHeldBy } from '../../src/queue/sql/heartbeat';
 import { jobsTable } from '../../src/queue/sql/jobs';
 import { countQueued, hasPendingWork } from '../../src/queue/sql/pending';
+import { recordProgress } from '../../src/queue/sql/progress';
 import { reclaimJobs, releaseJobs } from '../../src/queue/sql/release';
 import { cancelJob, requeueFailed, revokeClaims } from '../../src/queue/sql/revoke';
 import { migratedOrm } from '../support/migrated-orm';
@@ -189,5 +191,70 @@ describeDatabase('job queue SQL', () => {
     expect(await hasPendingWork(em)).toBe(false);
     expect(await countQueued(em, 'queue')).toEqual({ accepted: 1, running: 0 });
     expect(await countQueued(em, 'elsewhere')).toEqual({ accepted: 0, running: 0 });
+  });
+
+  /** The attempts of `id` as the history shows them: attempt, worker, outcome, error, whether ended. */
+  const historyOf = async (id: string) =>
+    (await listAttempts(em, [id])).map((a) => ({
+      attempt: a.attempt,
+      worker: a.worker,
+      outcome: a.outcome,
+      error: a.error,
+      ended: a.ended_at !== null,
+    }));
+
+  it('should keep each attempt with its worker, outcome and error, in the statements that move the row', async () => {
+    const id = await add();
+    await claim('worker-a');
+    expect(await historyOf(id)).toEqual([{ attempt: 1, worker: 'worker-a', outcome: null, error: null, ended: false }]);
+    await retryJob(em, id, 'worker-a', 'provider timeout', new Date());
+    await claim('worker-b');
+    await failJob(em, id, 'worker-b', 'model not found');
+    await requeueFailed(em, { id });
+    await claim('worker-a');
+    await completeJobs(em, 'worker-a', [{ id, chunkCount: 1 }]);
+    expect(await historyOf(id)).toEqual([
+      { attempt: 1, worker: 'worker-a', outcome: 'retry', error: 'provider timeout', ended: true },
+      { attempt: 2, worker: 'worker-b', outcome: 'failed', error: 'model not found', ended: true },
+      // A retry of a failed ingestion counts from 1 again; the earlier attempts stay.
+      { attempt: 1, worker: 'worker-a', outcome: 'completed', error: null, ended: true },
+    ]);
+  });
+
+  it('should forget a released attempt, and end interrupted, taken-over and cancelled ones', async () => {
+    const [released, reclaimed, expired, cancelled] = [await add(), await add(), await add(), await add()];
+    await claim('worker-a');
+    await releaseJobs(em, 'worker-a');
+    expect(await historyOf(released)).toEqual([]);
+    await claim('worker-a');
+    await ageLock(expired, LEASE_MS / 1000 + 1);
+    await claim('worker-b');
+    await cancelJob(em, cancelled);
+    await reclaimJobs(em, 'worker-a');
+    expect((await historyOf(expired)).map((a) => [a.worker, a.outcome])).toEqual([
+      ['worker-a', 'lease-expired'],
+      ['worker-b', null],
+    ]);
+    expect((await historyOf(reclaimed)).map((a) => a.outcome)).toEqual(['interrupted']);
+    expect((await historyOf(cancelled)).map((a) => a.outcome)).toEqual(['cancelled']);
+    expect((await historyOf(released)).map((a) => a.outcome)).toEqual(['interrupted']);
+  });
+
+  it('should record progress only on rows the worker still holds, and clear it at the next claim', async () => {
+    const [held, lost] = [await add(), await add()];
+    await claim('worker-a');
+    await revokeClaims(em, { id: lost });
+    const embedding = { stage: 'embedding' as const, chunksDone: 256, chunksTotal: 1000 };
+    await recordProgress(em, 'worker-a', [
+      { id: held, ...embedding },
+      { id: lost, ...embedding },
+    ]);
+    const progressOf = async (id: string) =>
+      (await executeBound(em, `select progress_stage, chunks_done, chunks_total from ${jobsTable(em)} where id = $1`, [id]))[0];
+    expect(await progressOf(held)).toEqual({ progress_stage: 'embedding', chunks_done: 256, chunks_total: 1000 });
+    expect(await progressOf(lost)).toEqual({ progress_stage: null, chunks_done: null, chunks_total: null });
+    await reclaimJobs(em, 'worker-a');
+    await claim('worker-b');
+    expect(await progressOf(held)).toEqual({ progress_stage: null, chunks_done: null, chunks_total: null });
   });
 });

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { encodeCursor } from '../../common/page-cursor';
 import type { IngestionPage } from '../../queue/ingestion-request.repository';
+import type { AttemptRow } from '../../queue/sql/attempts';
 import { IngestionResponseDto, toIngestionResponse } from './ingestion-response.dto';
 
 /** One page of GET /v1/ingest. */
@@ -16,9 +17,9 @@ export class IngestionPageResponseDto {
   next_cursor: string | null;
 }
 
-export function toIngestionPageResponse(page: IngestionPage): IngestionPageResponseDto {
+export function toIngestionPageResponse(page: IngestionPage, history: readonly AttemptRow[]): IngestionPageResponseDto {
   return {
-    items: page.requests.map(toIngestionResponse),
+    items: page.requests.map((request) => toIngestionResponse(request, history)),
     next_cursor: page.next ? encodeCursor([page.next.createdAt, page.next.id]) : null,
   };
 }

@@ -1,4 +1,5 @@
 import { executeBound, SqlEntityManager } from '../../database/sql';
+import { endAttempts } from './attempts';
 import { jobsTable } from './jobs';
 
 /** Error messages are stored up to this many characters: a provider's error page must not bloat the row. */
@@ -23,9 +24,12 @@ async function leaveRunning(
 ): Promise<boolean> {
   const rows = await executeBound(
     em,
-    `update ${jobsTable(em)} set status = $1, error_message = $2, next_attempt_at = coalesce($3::timestamptz, next_attempt_at),
-            completed_at = case when $1 = 'failed' then now() end, locked_at = null, locked_by = null, updated_at = now()
-      where id = $4 and status = 'running' and locked_by = $5 returning id`,
+    `with moved as (
+       update ${jobsTable(em)} set status = $1, error_message = $2, next_attempt_at = coalesce($3::timestamptz, next_attempt_at),
+              completed_at = case when $1 = 'failed' then now() end, locked_at = null, locked_by = null, updated_at = now()
+        where id = $4 and status = 'running' and locked_by = $5 returning id),
+     ${endAttempts(em, 'moved', to.status === 'failed' ? 'failed' : 'retry', '$2')}
+     select id from moved`,
     [to.status, to.errorMessage.slice(0, ERROR_MESSAGE_CHARS), to.nextAttemptAt, id, workerId],
   );
   return rows.length === 1;

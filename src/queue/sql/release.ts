@@ -1,4 +1,5 @@
 import { executeBound, SqlEntityManager } from '../../database/sql';
+import { dropAttempts, endAttempts } from './attempts';
 import { jobsTable } from './jobs';
 
 /**
@@ -9,9 +10,12 @@ import { jobsTable } from './jobs';
 export async function releaseJobs(em: SqlEntityManager, workerId?: string): Promise<number> {
   const rows = await executeBound(
     em,
-    `update ${jobsTable(em)} set status = 'accepted', attempts = greatest(attempts - 1, 0), locked_at = null,
-            locked_by = null, next_attempt_at = now(), updated_at = now()
-      where status = 'running' and ($1::text is null or locked_by = $1) returning id`,
+    `with released as (
+       update ${jobsTable(em)} set status = 'accepted', attempts = greatest(attempts - 1, 0), locked_at = null,
+              locked_by = null, next_attempt_at = now(), updated_at = now()
+        where status = 'running' and ($1::text is null or locked_by = $1) returning id),
+     ${dropAttempts(em, 'released')}
+     select id from released`,
     [workerId ?? null],
   );
   return rows.length;
@@ -25,8 +29,11 @@ export async function releaseJobs(em: SqlEntityManager, workerId?: string): Prom
 export async function reclaimJobs(em: SqlEntityManager, workerId: string): Promise<number> {
   const rows = await executeBound(
     em,
-    `update ${jobsTable(em)} set status = 'accepted', locked_at = null, locked_by = null, next_attempt_at = now(), updated_at = now()
-      where status = 'running' and locked_by = $1 returning id`,
+    `with reclaimed as (
+       update ${jobsTable(em)} set status = 'accepted', locked_at = null, locked_by = null, next_attempt_at = now(), updated_at = now()
+        where status = 'running' and locked_by = $1 returning id),
+     ${endAttempts(em, 'reclaimed', 'interrupted')}
+     select id from reclaimed`,
     [workerId],
   );
   return rows.length;

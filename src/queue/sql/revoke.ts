@@ -1,4 +1,5 @@
 import { executeBound, SqlEntityManager } from '../../database/sql';
+import { endAttempts } from './attempts';
 import { jobsTable, REVOKED_CLAIM } from './jobs';
 
 /**
@@ -18,8 +19,11 @@ export async function revokeClaims(em: SqlEntityManager, target: { id: string } 
 export async function cancelJob(em: SqlEntityManager, id: string): Promise<boolean> {
   const rows = await executeBound(
     em,
-    `update ${jobsTable(em)} set status = 'cancelled', locked_at = null, locked_by = null, completed_at = now(), updated_at = now()
-      where id = $1 and status in ('accepted', 'running') returning id`,
+    `with moved as (
+       update ${jobsTable(em)} set status = 'cancelled', locked_at = null, locked_by = null, completed_at = now(), updated_at = now()
+        where id = $1 and status in ('accepted', 'running') returning id),
+     ${endAttempts(em, 'moved', 'cancelled')}
+     select id from moved`,
     [id],
   );
   return rows.length === 1;

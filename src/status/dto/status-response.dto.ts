@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { IngestionRequest } from '../../queue/ingestion-request.entity';
 import { IngestionStatus } from '../../queue/ingestion-status';
+import type { Progress } from '../../queue/sql/progress';
 
 export class StatusResponseDto {
   @ApiProperty({ format: 'uuid', example: '3f1c6a0e-5b7d-4f43-9c55-0d8f4f2f7a10' }) id: string;
@@ -29,9 +30,28 @@ export class StatusResponseDto {
     example: null,
   })
   superseded_by: string | null;
+  @ApiProperty({
+    type: String,
+    enum: ['chunking', 'embedding', 'storing'],
+    nullable: true,
+    description: 'While running: what the worker is doing (updated at most once a second)',
+    example: null,
+  })
+  stage: Progress['stage'] | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'While running: chunks embedded so far', example: null })
+  chunks_done: number | null;
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: 'While running: chunks in all, when known (a long text is counted as it is read)',
+    example: null,
+  })
+  chunks_total: number | null;
 }
 
 export function toStatusResponse(request: IngestionRequest): StatusResponseDto {
+  // Progress belongs to the attempt running now: what an ended attempt left is not shown.
+  const running = request.status === IngestionStatus.Running;
   return {
     id: request.id,
     status: request.status,
@@ -47,5 +67,8 @@ export function toStatusResponse(request: IngestionRequest): StatusResponseDto {
     document_id: request.documentId ?? null,
     document_version: request.documentVersion ?? null,
     superseded_by: request.supersededBy ?? null,
+    ...(running
+      ? { stage: request.progressStage ?? null, chunks_done: request.chunksDone ?? null, chunks_total: request.chunksTotal ?? null }
+      : { stage: null, chunks_done: null, chunks_total: null }),
   };
 }
