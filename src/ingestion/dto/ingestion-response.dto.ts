@@ -16,7 +16,7 @@ export class AttemptDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Null while it runs' }) ended_at: string | null;
   @ApiProperty({
     type: String,
-    enum: ATTEMPT_OUTCOMES,
+    enum: [...ATTEMPT_OUTCOMES, null],
     nullable: true,
     description:
       'Null while it runs. retry: failed and scheduled again; interrupted: its worker lost the database mid-way; ' +

@@ -32,7 +32,8 @@ export class StatusResponseDto {
   superseded_by: string | null;
   @ApiProperty({
     type: String,
-    enum: ['chunking', 'embedding', 'storing'],
+    // null listed too: with nullable alone, OpenAPI 3.0 validators still hold null to the enum.
+    enum: ['chunking', 'embedding', 'storing', null],
     nullable: true,
     description: 'While running: what the worker is doing (updated at most once a second)',
     example: null,
