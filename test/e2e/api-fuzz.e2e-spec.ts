@@ -1,9 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import fc from 'fast-check';
-import { createApp } from '../../src/app.factory';
 import { ErrorCode } from '../../src/common/errors/app-error';
 import { DbQueries } from '../support/db-queries';
-import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+import { describeDatabase } from '../support/test-database';
+import { useHttpApp } from '../support/use-test-app';
 
 const BODY_LIMIT = 4096;
 const KNOWN_ID = '00000000-0000-4000-8000-000000000000';
@@ -193,21 +193,15 @@ const call = fc.oneof(
 );
 
 describeDatabase('API fuzz (fast-check)', () => {
-  let database: TestDatabase;
+  const suite = useHttpApp({ BODY_LIMIT_BYTES: String(BODY_LIMIT) });
   let app: NestFastifyApplication;
   let db: DbQueries;
 
   beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createApp(database.config({ BODY_LIMIT_BYTES: String(BODY_LIMIT) }));
-    db = new DbQueries(app);
+    app = suite.app;
+    db = suite.db;
     // One row exists, so that id-based routes also meet a real request.
     await app.inject({ method: 'POST', url: '/v1/ingest', payload: { text: 'the one stored document' } });
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
   });
 
   const zeros = () => new Array<number>(EMBEDDING_DIMENSION).fill(0);

@@ -1,24 +1,18 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../src/app.factory';
 import { MAX_BATCH_DOCUMENTS } from '../../src/ingestion/dto/ingest-request.dto';
 import { DbQueries } from '../support/db-queries';
 import { eventually, request } from '../support/http';
-import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+import { describeDatabase } from '../support/test-database';
+import { useHttpApp } from '../support/use-test-app';
 
 describeDatabase('POST /v1/ingest/batch', () => {
-  let database: TestDatabase;
+  const suite = useHttpApp({ POLLER_ENABLED: 'true', POLL_INTERVAL_MS: '50' });
   let app: NestFastifyApplication;
   let db: DbQueries;
 
-  beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createApp(database.config({ POLLER_ENABLED: 'true', POLL_INTERVAL_MS: '50' }));
-    db = new DbQueries(app);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
+  beforeAll(() => {
+    app = suite.app;
+    db = suite.db;
   });
 
   const batch = (documents: unknown[], headers: Record<string, string> = {}) => request(app, 'POST', '/v1/ingest/batch', { documents }, headers);

@@ -1,31 +1,24 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../src/app.factory';
 import { ProcessingError } from '../../src/queue/retry-policy';
 import { Embedder } from '../../src/embedding/embedder';
 import { DbQueries } from '../support/db-queries';
 import { eventually, request } from '../support/http';
-import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+import { describeDatabase } from '../support/test-database';
+import { useHttpApp } from '../support/use-test-app';
 
 describeDatabase('failure semantics over HTTP', () => {
-  let database: TestDatabase;
+  const suite = useHttpApp({ POLLER_ENABLED: 'true', POLL_INTERVAL_MS: '50', RETRY_BASE_DELAY_MS: '60000', MAX_ATTEMPTS: '3' });
   let app: NestFastifyApplication;
   let db: DbQueries;
   let embedder: Embedder;
 
-  beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createApp(database.config({ POLLER_ENABLED: 'true', POLL_INTERVAL_MS: '50', RETRY_BASE_DELAY_MS: '60000', MAX_ATTEMPTS: '3' }));
-    db = new DbQueries(app);
+  beforeAll(() => {
+    app = suite.app;
+    db = suite.db;
     embedder = app.get(Embedder);
   });
 
   afterEach(() => jest.restoreAllMocks());
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-  });
-
   const ingest = (body: unknown, headers: Record<string, string> = {}) =>
     request(app, 'POST', '/v1/ingest', body, { 'content-type': 'application/json', ...headers });
   const statusOf = async (id: string) => (await request(app, 'GET', `/v1/status/${id}`)).body;

@@ -1,31 +1,25 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import autocannon from 'autocannon';
-import { createApp } from '../../src/app.factory';
 import { DbQueries } from '../support/db-queries';
 import { eventually } from '../support/http';
-import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+import { describeDatabase } from '../support/test-database';
+import { useHttpApp } from '../support/use-test-app';
 
 /** Small on purpose: the machine is shared. This checks correctness under concurrency, not speed. */
 const TOTAL_REQUESTS = 300;
 const CONNECTIONS = 6;
 
 describeDatabase('bounded load run (autocannon, loopback)', () => {
-  let database: TestDatabase;
+  const suite = useHttpApp({ POLLER_ENABLED: 'true', POLL_INTERVAL_MS: '50', LOG_LEVEL: 'error' });
   let app: NestFastifyApplication;
   let db: DbQueries;
   let baseUrl: string;
 
   beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createApp(database.config({ POLLER_ENABLED: 'true', POLL_INTERVAL_MS: '50', LOG_LEVEL: 'error' }));
+    app = suite.app;
     await app.listen({ port: 0, host: '127.0.0.1' });
     baseUrl = await app.getUrl();
-    db = new DbQueries(app);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
+    db = suite.db;
   });
 
   it('should answer every concurrent ingest and search without error and lose no accepted request', async () => {

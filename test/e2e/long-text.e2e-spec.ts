@@ -1,6 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHash } from 'node:crypto';
-import { createApp } from '../../src/app.factory';
 import { ChunkerRegistry } from '../../src/chunking/chunker-registry';
 import { tableName, SqlEntityManager } from '../../src/database/sql';
 import { CLAIMED_TEXT_LIMIT } from '../../src/queue/long-text';
@@ -8,7 +7,8 @@ import { longText } from '../factories/long-text.factory';
 import { DbQueries } from '../support/db-queries';
 import { eventually, request } from '../support/http';
 import { FormFile, multipartForm } from '../support/multipart';
-import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+import { describeDatabase } from '../support/test-database';
+import { useHttpApp } from '../support/use-test-app';
 
 async function upload(app: NestFastifyApplication, file: FormFile, fields: Record<string, string> = {}) {
   const { payload, headers } = multipartForm(file, fields);
@@ -17,22 +17,14 @@ async function upload(app: NestFastifyApplication, file: FormFile, fields: Recor
 }
 
 describeDatabase('a long text file', () => {
-  let database: TestDatabase;
+  // No HNSW build here (it would still be running on the server when the schema is dropped): this is about ingestion.
+  const suite = useHttpApp({ POLLER_ENABLED: 'true', POLL_INTERVAL_MS: '50', INDEX_MIN_SEGMENT_CHUNKS: '1000000', INDEX_MAX_TAIL_CHUNKS: '1000000' });
   let app: NestFastifyApplication;
   let db: DbQueries;
 
-  beforeAll(async () => {
-    database = createTestDatabase();
-    // No HNSW build here (it would still be running on the server when the schema is dropped): this is about ingestion.
-    app = await createApp(
-      database.config({ POLLER_ENABLED: 'true', POLL_INTERVAL_MS: '50', INDEX_MIN_SEGMENT_CHUNKS: '1000000', INDEX_MAX_TAIL_CHUNKS: '1000000' }),
-    );
-    db = new DbQueries(app);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
+  beforeAll(() => {
+    app = suite.app;
+    db = suite.db;
   });
 
   it('should be uploaded, stored as it is and chunked window by window into exactly the chunks of the text', async () => {
@@ -77,19 +69,13 @@ describeDatabase('a long text file', () => {
 
 describeDatabase('TEXT_LIMIT_CHARS', () => {
   const LIMIT = 1000;
-  let database: TestDatabase;
+  const suite = useHttpApp({ TEXT_LIMIT_CHARS: String(LIMIT) });
   let app: NestFastifyApplication;
   let db: DbQueries;
 
-  beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createApp(database.config({ TEXT_LIMIT_CHARS: String(LIMIT) }));
-    db = new DbQueries(app);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
+  beforeAll(() => {
+    app = suite.app;
+    db = suite.db;
   });
 
   it('should answer 413 PAYLOAD_TOO_LARGE, writing nothing, for a longer text sent as JSON or as a file', async () => {

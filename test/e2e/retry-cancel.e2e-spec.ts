@@ -6,21 +6,16 @@ import { DbQueries } from '../support/db-queries';
 import { EmbeddingServer, Reply } from '../support/embedding-server';
 import { eventually, request } from '../support/http';
 import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+import { useHttpApp } from '../support/use-test-app';
 
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 
 describeDatabase('retry and cancel: an accepted ingestion (no poller)', () => {
-  let database: TestDatabase;
+  const suite = useHttpApp();
   let app: NestFastifyApplication;
 
-  beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createApp(database.config());
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
+  beforeAll(() => {
+    app = suite.app;
   });
 
   it('should cancel an accepted ingestion for good, idempotently, and refuse to retry it', async () => {

@@ -1,12 +1,12 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { requeueForReembedding } from '../../scripts/reembed';
-import { createApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/app-config';
 import { HashingEmbedder } from '../../src/embedding/hashing.embedder';
 import { SqlEntityManager } from '../../src/database/sql';
 import { DbQueries } from '../support/db-queries';
 import { eventually, request } from '../support/http';
-import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+import { describeDatabase } from '../support/test-database';
+import { useHttpApp } from '../support/use-test-app';
 
 const MARKDOWN = `# Operations handbook
 
@@ -39,19 +39,13 @@ interface Result {
 }
 
 describeDatabase('search modes, filters and collections over HTTP', () => {
-  let database: TestDatabase;
+  const suite = useHttpApp({ POLLER_ENABLED: 'true', POLL_INTERVAL_MS: '50', POLL_BATCH_SIZE: '16' });
   let app: NestFastifyApplication;
   let db: DbQueries;
 
-  beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createApp(database.config({ POLLER_ENABLED: 'true', POLL_INTERVAL_MS: '50', POLL_BATCH_SIZE: '16' }));
-    db = new DbQueries(app);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
+  beforeAll(() => {
+    app = suite.app;
+    db = suite.db;
   });
 
   async function ingest(body: Record<string, unknown>): Promise<string> {

@@ -4,38 +4,30 @@ import { IngestionPoller } from '../../src/ingestion/ingestion.poller';
 import { IngestionService } from '../../src/ingestion/ingestion.service';
 import { VectorIndexer } from '../../src/vector-store/vector-indexer';
 import { DbQueries } from '../support/db-queries';
-import { createTestApp } from '../support/test-app';
-import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+import { describeDatabase } from '../support/test-database';
+import { useTestApp } from '../support/use-test-app';
 
 /** Ten one-sentence paragraphs: ten chunks with the chunking below. */
 const TEN_CHUNKS = (n: number) => Array.from({ length: 10 }, (_, i) => `Document ${n} paragraph ${i} about tides.`).join('\n\n');
 const CHUNKING = { strategy: 'recursive' as const, chunk_size: 40, chunk_overlap: 0 };
 
 describeDatabase('IntakeGate: backpressure when ingestion outruns the indexer', () => {
-  let database: TestDatabase;
+  // The poller and the indexer are driven by hand; the tail bound is 2 x 10 chunks, the backlog bound 6.
+  const suite = useTestApp({
+    POLLER_ENABLED: 'false',
+    POLL_BATCH_SIZE: '1',
+    INDEX_MAX_TAIL_CHUNKS: '10',
+    INDEX_MIN_SEGMENT_CHUNKS: '10',
+    INGEST_MAX_BACKLOG: '6',
+  });
   let app: INestApplicationContext;
   let db: DbQueries;
   let sut: IngestionService;
 
-  beforeAll(async () => {
-    database = createTestDatabase();
-    // The poller and the indexer are driven by hand; the tail bound is 2 x 10 chunks, the backlog bound 6.
-    app = await createTestApp(
-      database.config({
-        POLLER_ENABLED: 'false',
-        POLL_BATCH_SIZE: '1',
-        INDEX_MAX_TAIL_CHUNKS: '10',
-        INDEX_MIN_SEGMENT_CHUNKS: '10',
-        INGEST_MAX_BACKLOG: '6',
-      }),
-    );
-    db = new DbQueries(app);
+  beforeAll(() => {
+    app = suite.app;
+    db = suite.db;
     sut = app.get(IngestionService);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
   });
 
   const submit = (n: number) => db.inContext(() => sut.ingest({ text: TEN_CHUNKS(n), chunking: CHUNKING }));

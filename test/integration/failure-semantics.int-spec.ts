@@ -10,33 +10,27 @@ import { JobQueue } from '../../src/queue/job-queue';
 import { IngestionRequestRepository } from '../../src/queue/ingestion-request.repository';
 import { newIngestion } from '../factories/ingestion.factory';
 import { DbQueries } from '../support/db-queries';
-import { createTestApp } from '../support/test-app';
-import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+import { describeDatabase } from '../support/test-database';
+import { useTestApp } from '../support/use-test-app';
 
 describeDatabase(`${JobQueue.name} and ${IngestionPoller.name} under failures`, () => {
-  let database: TestDatabase;
+  // The shortest lease the config allows, so the heartbeat has to work for a slow request to survive.
+  const suite = useTestApp({ RETRY_BASE_DELAY_MS: '60000', MAX_ATTEMPTS: '3', JOB_LEASE_MS: '1000', POLL_CONCURRENCY: '2' });
   let app: INestApplicationContext;
   let db: DbQueries;
   let sut: JobQueue;
   let poller: IngestionPoller;
   let embedder: Embedder;
 
-  beforeAll(async () => {
-    database = createTestDatabase();
-    // The shortest lease the config allows, so the heartbeat has to work for a slow request to survive.
-    app = await createTestApp(database.config({ RETRY_BASE_DELAY_MS: '60000', MAX_ATTEMPTS: '3', JOB_LEASE_MS: '1000', POLL_CONCURRENCY: '2' }));
-    db = new DbQueries(app);
+  beforeAll(() => {
+    app = suite.app;
+    db = suite.db;
     sut = app.get(JobQueue);
     poller = app.get(IngestionPoller);
     embedder = app.get(Embedder);
   });
 
   afterEach(() => jest.restoreAllMocks());
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-  });
 
   const submit = (overrides: Parameters<typeof newIngestion>[0] = {}) =>
     db.inContext(() => app.get(SubmissionService).submit(newIngestion(overrides)));
@@ -156,7 +150,9 @@ describeDatabase(`${JobQueue.name} and ${IngestionPoller.name} under failures`, 
       // v1 is held up (claimed by a worker that is slow); v2 completes first.
       const [slow] = await db.inContext(() => sut.claim('slow-worker', 1));
       expect(slow.id).toBe(v1.request.id);
-      await poller.tick();
+      // The slow worker is alive: its heartbeat keeps the 1 s lease, however long the tick takes on a loaded machine.
+      const beat = setInterval(() => void db.inContext(() => sut.heartbeat('slow-worker', [slow.id])), 200);
+      await poller.tick().finally(() => clearInterval(beat));
       expect((await statusOf(v2.request.id)).status).toBe(IngestionStatus.Completed);
 
       expect(await db.inContext(() => app.get(IngestionProcessor).process(slow, 'slow-worker'))).toBe('superseded');

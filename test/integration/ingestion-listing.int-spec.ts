@@ -3,8 +3,8 @@ import { executeBound, SqlEntityManager, tableName } from '../../src/database/sq
 import { IngestionRequest } from '../../src/queue/ingestion-request.entity';
 import { IngestionListing, ingestionPageQuery, IngestionRequestRepository } from '../../src/queue/ingestion-request.repository';
 import { IngestionStatus } from '../../src/queue/ingestion-status';
-import { createTestApp } from '../support/test-app';
-import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+import { describeDatabase } from '../support/test-database';
+import { useTestApp } from '../support/use-test-app';
 
 const ROWS = 20_000;
 
@@ -18,14 +18,13 @@ interface PlanNode {
 const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodesOf)];
 
 describeDatabase('IngestionRequestRepository listing plan', () => {
-  let database: TestDatabase;
+  const suite = useTestApp();
   let app: INestApplicationContext;
   let em: SqlEntityManager;
   let sut: IngestionRequestRepository;
 
   beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createTestApp(database.config());
+    app = suite.app;
     em = app.get(SqlEntityManager);
     sut = em.fork().getRepository(IngestionRequest);
     const table = tableName(em, 'ingestion_requests');
@@ -40,11 +39,6 @@ describeDatabase('IngestionRequestRepository listing plan', () => {
       [ROWS],
     );
     await em.execute(`analyze ${table}`);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
   });
 
   /** The plan of the page query for `listing`, as the nodes of EXPLAIN's tree. */

@@ -12,6 +12,7 @@ import { newIngestion } from '../factories/ingestion.factory';
 import { DbQueries } from '../support/db-queries';
 import { createTestApp } from '../support/test-app';
 import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+import { useTestApp } from '../support/use-test-app';
 
 /** An embedder that fails its first `failures` calls, then behaves like the built-in one. */
 class FlakyEmbedder extends Embedder {
@@ -36,7 +37,7 @@ class FlakyEmbedder extends Embedder {
 }
 
 describeDatabase('ingestion pipeline', () => {
-  let database: TestDatabase;
+  const suite = useTestApp({ RETRY_BASE_DELAY_MS: '0', MAX_ATTEMPTS: '2' });
   let app: INestApplicationContext;
   let db: DbQueries;
   let queue: JobQueue;
@@ -44,19 +45,13 @@ describeDatabase('ingestion pipeline', () => {
   let vectors: VectorStore;
   let embedder: HashingEmbedder;
 
-  beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createTestApp(database.config({ RETRY_BASE_DELAY_MS: '0', MAX_ATTEMPTS: '2' }));
-    db = new DbQueries(app);
+  beforeAll(() => {
+    app = suite.app;
+    db = suite.db;
     queue = app.get(JobQueue);
     poller = app.get(IngestionPoller);
     vectors = app.get(VectorStore);
     embedder = app.get<Embedder, HashingEmbedder>(Embedder);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
   });
 
   const accept = (overrides = {}) => db.inContext(() => app.get(SubmissionService).submit(newIngestion(overrides))).then(({ request }) => request);

@@ -9,13 +9,19 @@ import { VectorIndexer } from '../../src/vector-store/vector-indexer';
 import { VectorStore } from '../../src/vector-store/vector-store';
 import { newIngestion } from '../factories/ingestion.factory';
 import { DbQueries } from '../support/db-queries';
-import { createTestApp } from '../support/test-app';
-import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+import { describeDatabase } from '../support/test-database';
+import { useTestApp } from '../support/use-test-app';
 
 const QUIET_MS = 10;
 
 describeDatabase('VectorIndexer: HNSW segments built in the background, the newest chunks searched exactly', () => {
-  let database: TestDatabase;
+  const suite = useTestApp({
+    INDEX_MIN_SEGMENT_CHUNKS: '50',
+    INDEX_MAX_TAIL_CHUNKS: '1000',
+    INDEX_QUIET_MS: String(QUIET_MS),
+    INDEX_MAX_SEGMENTS: '2',
+    POLL_BATCH_SIZE: '50',
+  });
   let app: INestApplicationContext;
   let em: SqlEntityManager;
   let db: DbQueries;
@@ -26,27 +32,13 @@ describeDatabase('VectorIndexer: HNSW segments built in the background, the newe
   let documents = 0;
 
   beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createTestApp(
-      database.config({
-        INDEX_MIN_SEGMENT_CHUNKS: '50',
-        INDEX_MAX_TAIL_CHUNKS: '1000',
-        INDEX_QUIET_MS: String(QUIET_MS),
-        INDEX_MAX_SEGMENTS: '2',
-        POLL_BATCH_SIZE: '50',
-      }),
-    );
+    app = suite.app;
     em = app.get(SqlEntityManager);
-    db = new DbQueries(app);
+    db = suite.db;
     store = app.get(VectorStore);
     indexer = app.get(VectorIndexer);
     catalog = app.get(SegmentCatalog);
     [query] = await app.get(Embedder).embed(['vector index recall']);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
   });
 
   /** Stores `count` documents of 20 chunks each through the real pipeline. */

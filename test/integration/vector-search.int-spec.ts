@@ -10,14 +10,14 @@ import { VectorIndexer } from '../../src/vector-store/vector-indexer';
 import { VectorStore } from '../../src/vector-store/vector-store';
 import { newIngestion } from '../factories/ingestion.factory';
 import { DbQueries } from '../support/db-queries';
-import { createTestApp } from '../support/test-app';
-import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+import { describeDatabase } from '../support/test-database';
+import { useTestApp } from '../support/use-test-app';
 
 const DOCS = 24;
 const CHUNKS_PER_DOC = 20;
 
 describeDatabase('PgvectorStore filtered search', () => {
-  let database: TestDatabase;
+  const suite = useTestApp({ POLL_BATCH_SIZE: '32', INDEX_MIN_SEGMENT_CHUNKS: '1', INDEX_QUIET_MS: '10' });
   let app: INestApplicationContext;
   let em: SqlEntityManager;
   let sut: VectorStore;
@@ -25,8 +25,7 @@ describeDatabase('PgvectorStore filtered search', () => {
   let segment: IndexSegment;
 
   beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createTestApp(database.config({ POLL_BATCH_SIZE: '32', INDEX_MIN_SEGMENT_CHUNKS: '1', INDEX_QUIET_MS: '10' }));
+    app = suite.app;
     em = app.get(SqlEntityManager);
     sut = app.get(VectorStore);
     const db = new DbQueries(app);
@@ -46,11 +45,6 @@ describeDatabase('PgvectorStore filtered search', () => {
     await app.get(VectorIndexer).settle();
     [segment] = await app.get(SegmentCatalog).read();
     [query] = await app.get(Embedder).embed(['vector index recall']);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
   });
 
   /**
