@@ -10,6 +10,7 @@ import { Migration20261202000000_idempotency_per_caller } from './Migration20261
 import { Migration20261202100000_ingestion_listing } from './Migration20261202100000_ingestion_listing';
 import { Migration20261202200000_cancelled_status } from './Migration20261202200000_cancelled_status';
 import { Migration20261203000000_attempts_and_progress } from './Migration20261203000000_attempts_and_progress';
+import { Migration20261203100000_embedding_budget } from './Migration20261203100000_embedding_budget';
 
 /** Every migration, oldest first. `npm run migration:create` appends new ones here. */
 export const migrationsList = [
@@ -25,4 +26,5 @@ export const migrationsList = [
   Migration20261202100000_ingestion_listing,
   Migration20261202200000_cancelled_status,
   Migration20261203000000_attempts_and_progress,
+  Migration20261203100000_embedding_budget,
 ];

@@ -72,7 +72,10 @@ export class AppConfig {
   @IsOptional() @IsString() EMBEDDING_API_KEY?: string = undefined;
   /** Texts per provider request. */
   @Transform(toInt) @IsInt() @Min(1) @Max(2048) EMBEDDING_BATCH_SIZE = 32;
-  /** Provider requests in flight at once, per ingestion. */
+  /**
+   * Provider requests in flight at once, at most: the provider's budget, shared by every process on the database
+   * (each takes its share), lowered by 429s and raised back as requests succeed.
+   */
   @Transform(toInt) @IsInt() @Min(1) @Max(64) EMBEDDING_CONCURRENCY = 2;
   /** Time limit of one provider request, in milliseconds. */
   @Transform(toInt) @IsInt() @Min(100) @Max(600_000) EMBEDDING_TIMEOUT_MS = 30_000;

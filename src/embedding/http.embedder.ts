@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
+import type { AdaptiveLimit, RequestOutcome } from './adaptive-limit';
 import { Embedder, EmbedderError } from './embedder';
 
 /** A Retry-After longer than this is not waited for within one attempt; the request's own backoff takes over. */
@@ -15,9 +16,11 @@ export interface HttpEmbedderSettings {
   timeoutMs: number;
   maxRetries: number;
   retryBaseMs: number;
+  /** The process's requests in flight, all callers together (EmbeddingBudget shares it among processes). */
+  slots: AdaptiveLimit;
 }
 
-export function httpSettings(config: AppConfig, url: string, model: string): HttpEmbedderSettings {
+export function httpSettings(config: AppConfig, slots: AdaptiveLimit, url: string, model: string): HttpEmbedderSettings {
   return {
     url,
     model,
@@ -28,22 +31,27 @@ export function httpSettings(config: AppConfig, url: string, model: string): Htt
     timeoutMs: config.EMBEDDING_TIMEOUT_MS,
     maxRetries: config.EMBEDDING_MAX_RETRIES,
     retryBaseMs: config.EMBEDDING_RETRY_BASE_MS,
+    slots,
   };
 }
 
 /**
- * An embedding server reached over HTTP: texts go in batches of `batchSize`, at most `concurrency` requests
- * at once; each request has a timeout and is retried with exponential backoff and jitter on 429, 5xx,
- * timeouts and network errors (waiting for Retry-After when the server sends one). Subclasses speak the
- * protocol: the request body and where the vectors are in the answer.
+ * An embedding server reached over HTTP: texts go in batches of `batchSize` (halved for good when the server
+ * answers 413), at most `concurrency` requests per call and at most what `slots` allows across all calls of the
+ * process (fewer after a 429); each request has a timeout and is retried with exponential backoff and jitter on
+ * 429, 5xx, timeouts and network errors (waiting for Retry-After when the server sends one). Subclasses speak
+ * the protocol: the request body and where the vectors are in the answer.
  */
 export abstract class HttpEmbedder extends Embedder {
   private readonly logger = new Logger(this.constructor.name);
   readonly dimension: number;
+  /** Texts per request: EMBEDDING_BATCH_SIZE until the server refuses a batch as too large. */
+  private batchSize: number;
 
   constructor(protected readonly settings: HttpEmbedderSettings) {
     super();
     this.dimension = settings.dimension;
+    this.batchSize = settings.batchSize;
   }
 
   protected abstract body(texts: string[]): unknown;
@@ -52,7 +60,7 @@ export abstract class HttpEmbedder extends Embedder {
 
   async embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
     const batches: string[][] = [];
-    for (let from = 0; from < texts.length; from += this.settings.batchSize) batches.push(texts.slice(from, from + this.settings.batchSize));
+    for (let from = 0, size = this.batchSize; from < texts.length; from += size) batches.push(texts.slice(from, from + size));
     const results = new Array<Float32Array[]>(batches.length);
     let next = 0;
     let failed = false;
@@ -76,6 +84,9 @@ export abstract class HttpEmbedder extends Embedder {
     for (let attempt = 0; ; attempt++) {
       let failure: EmbedderError;
       let waitMs: number | undefined;
+      let outcome: RequestOutcome = 'error';
+      let released = false;
+      await this.settings.slots.acquire(signal);
       try {
         const response = await fetch(this.settings.url, {
           method: 'POST',
@@ -86,7 +97,19 @@ export abstract class HttpEmbedder extends Embedder {
           body: JSON.stringify(this.body(texts)),
           signal: deadline(AbortSignal.timeout(this.settings.timeoutMs)),
         });
-        if (response.ok) return this.check(this.vectors(await response.json()), texts.length);
+        if (response.ok) {
+          const vectors = this.check(this.vectors(await response.json()), texts.length);
+          outcome = 'ok';
+          return vectors;
+        }
+        if (response.status === 429) outcome = 'throttled';
+        if (response.status === 413 && texts.length > 1) {
+          await response.body?.cancel();
+          // Its halves take slots of their own.
+          this.settings.slots.release(outcome);
+          released = true;
+          return await this.embedHalves(texts, signal);
+        }
         const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
         failure = new EmbedderError(
           `${this.name}: HTTP ${response.status} from ${this.settings.url}: ${await providerMessage(response)}`,
@@ -96,6 +119,8 @@ export abstract class HttpEmbedder extends Embedder {
         waitMs = retryAfterMs(response.headers.get('retry-after'));
       } catch (error) {
         failure = error instanceof EmbedderError ? error : new EmbedderError(`${this.name}: ${describeNetworkError(error, this.settings)}`, true);
+      } finally {
+        if (!released) this.settings.slots.release(outcome);
       }
       if (!failure.retryable || signal?.aborted) throw failure;
       if (attempt >= this.settings.maxRetries) {
@@ -105,6 +130,14 @@ export abstract class HttpEmbedder extends Embedder {
       this.logger.warn(`${failure.message}; retrying in ${Math.round(delay)} ms`);
       await abortableDelay(delay, signal);
     }
+  }
+
+  /** The server refused the batch as too large (413): this and every later batch is half as large. */
+  private async embedHalves(texts: string[], signal: AbortSignal | undefined): Promise<Float32Array[]> {
+    const half = Math.ceil(texts.length / 2);
+    if (half < this.batchSize) this.logger.warn(`${this.name}: HTTP 413 for ${texts.length} texts; sending at most ${half} per request`);
+    this.batchSize = Math.min(this.batchSize, half);
+    return [...(await this.embedBatch(texts.slice(0, half), signal)), ...(await this.embedBatch(texts.slice(half), signal))];
   }
 
   private check(vectors: number[][], expected: number): Float32Array[] {

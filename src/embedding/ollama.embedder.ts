@@ -1,4 +1,5 @@
 import type { AppConfig } from '../config/app-config';
+import type { AdaptiveLimit } from './adaptive-limit';
 import { EmbedderError } from './embedder';
 import { HttpEmbedder, httpSettings } from './http.embedder';
 
@@ -10,9 +11,9 @@ export const OLLAMA_DEFAULT_MODEL = 'all-minilm';
 export class OllamaEmbedder extends HttpEmbedder {
   readonly name: string;
 
-  constructor(config: AppConfig) {
+  constructor(config: AppConfig, slots: AdaptiveLimit) {
     const base = (config.EMBEDDING_BASE_URL ?? OLLAMA_DEFAULT_BASE_URL).replace(/\/+$/, '');
-    super(httpSettings(config, `${base}/api/embed`, config.EMBEDDING_MODEL ?? OLLAMA_DEFAULT_MODEL));
+    super(httpSettings(config, slots, `${base}/api/embed`, config.EMBEDDING_MODEL ?? OLLAMA_DEFAULT_MODEL));
     this.name = `ollama:${this.settings.model}`;
   }
 

@@ -1,4 +1,5 @@
 import type { AppConfig } from '../config/app-config';
+import type { AdaptiveLimit } from './adaptive-limit';
 import { EmbedderError } from './embedder';
 import { HttpEmbedder, httpSettings } from './http.embedder';
 
@@ -10,9 +11,9 @@ import { HttpEmbedder, httpSettings } from './http.embedder';
 export class OpenAiEmbedder extends HttpEmbedder {
   readonly name: string;
 
-  constructor(config: AppConfig) {
+  constructor(config: AppConfig, slots: AdaptiveLimit) {
     const base = config.EMBEDDING_BASE_URL!.replace(/\/+$/, '');
-    super(httpSettings(config, `${base.endsWith('/v1') ? base : `${base}/v1`}/embeddings`, config.EMBEDDING_MODEL!));
+    super(httpSettings(config, slots, `${base.endsWith('/v1') ? base : `${base}/v1`}/embeddings`, config.EMBEDDING_MODEL!));
     this.name = `openai:${this.settings.model}`;
   }
 

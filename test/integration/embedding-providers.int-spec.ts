@@ -60,6 +60,39 @@ describe('HTTP embedding providers', () => {
       expect(server.maxInFlight).toBe(2);
     });
 
+    it('should keep all the calls of a process together within EMBEDDING_CONCURRENCY', async () => {
+      server = await EmbeddingServer.start(protocol, { script: () => ({ kind: 'embed', delayMs: 100 }) });
+      const sut = embedderFor(protocol, server.baseUrl, { EMBEDDING_BATCH_SIZE: '1', EMBEDDING_CONCURRENCY: '2' });
+      // Three ingestions embedding at once, as the poller's lanes do: still two requests at the provider.
+      const results = await Promise.all([TEXTS, TEXTS, TEXTS].map((texts) => sut.embed(texts)));
+      expect(results.map((vectors) => vectors.length)).toEqual([7, 7, 7]);
+      expect(server.maxInFlight).toBe(2);
+    });
+
+    it('should come down to the concurrency a provider takes, with few 429s, and embed everything', async () => {
+      server = await EmbeddingServer.start(protocol, { script: () => ({ kind: 'embed', delayMs: 5 }), limits: { concurrency: 2 } });
+      const texts = Array.from({ length: 400 }, (_, i) => `text ${i}`);
+      const sut = embedderFor(protocol, server.baseUrl, { EMBEDDING_BATCH_SIZE: '1', EMBEDDING_CONCURRENCY: '6', EMBEDDING_MAX_RETRIES: '20' });
+      const results = await Promise.all([texts.slice(0, 200), texts.slice(200)].map((part) => sut.embed(part)));
+      expect(results.flat()).toHaveLength(400);
+      // A fixed 6 in flight against 2 would have most requests refused; learning costs a few at the start, then
+      // about one per 16 x 2 successes while it probes for more.
+      expect(server.throttled).toBeGreaterThan(0);
+      expect(server.throttled / server.requests.length).toBeLessThan(0.1);
+    });
+
+    it('should halve its batches for good when the provider answers 413', async () => {
+      server = await EmbeddingServer.start(protocol, { limits: { concurrency: 64, maxInputs: 2 } });
+      const sut = embedderFor(protocol, server.baseUrl, { EMBEDDING_BATCH_SIZE: '5' });
+      expect(await sut.embed(TEXTS)).toHaveLength(7);
+      const refusedFirst = server.tooLarge;
+      expect(refusedFirst).toBeGreaterThan(0);
+      expect(await sut.embed(TEXTS)).toHaveLength(7);
+      // The second call already sends what the provider takes.
+      expect(server.tooLarge).toBe(refusedFirst);
+      expect(Math.max(...server.inputSizes.slice(-4))).toBeLessThanOrEqual(2);
+    });
+
     it('should retry a 500 and a 429 and then succeed', async () => {
       server = await EmbeddingServer.start(protocol, {
         script: (n) => [fail(500, { error: 'model is loading' }), fail(429, { error: 'slow down' }, { 'retry-after': '0' })][n] ?? embed,

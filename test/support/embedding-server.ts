@@ -14,15 +14,28 @@ export interface ReceivedRequest {
   body: { model?: string; input?: string | string[] };
 }
 
+/** A provider's limits, as a hosted one enforces them: beyond `concurrency` requests at once, 429 with Retry-After. */
+export interface ProviderLimits {
+  concurrency: number;
+  /** Retry-After's seconds (default 0: try again at once). */
+  retryAfterSeconds?: number;
+  /** More inputs than this in one request: 413. */
+  maxInputs?: number;
+}
+
 /**
  * A real HTTP server on 127.0.0.1 that speaks Ollama's `POST /api/embed` or OpenAI's `POST /v1/embeddings`.
  * Its vectors come from the built-in hashing embedder, so searches over them behave sensibly. `script(n)`
- * decides the reply to the n-th request (0-based); by default every request is answered.
+ * decides the reply to the n-th request (0-based); by default every request is answered. With `limits` it
+ * refuses what a rate-limited provider refuses, before the script is asked.
  */
 export class EmbeddingServer {
   readonly requests: ReceivedRequest[] = [];
   /** Most requests that were being answered at the same time. */
   maxInFlight = 0;
+  /** Requests refused with 429 (over limits.concurrency) and 413 (over limits.maxInputs). */
+  throttled = 0;
+  tooLarge = 0;
   private inFlight = 0;
   private readonly embedder: HashingEmbedder;
 
@@ -31,14 +44,18 @@ export class EmbeddingServer {
     readonly protocol: Protocol,
     dimension: number,
     private readonly script: (n: number) => Reply,
+    private readonly limits?: ProviderLimits,
   ) {
     this.embedder = new HashingEmbedder(loadConfig({ EMBEDDING_DIMENSION: String(dimension) }));
     server.on('request', (req, res) => void this.handle(req, res));
   }
 
-  static async start(protocol: Protocol, options: { dimension?: number; script?: (n: number) => Reply } = {}): Promise<EmbeddingServer> {
+  static async start(
+    protocol: Protocol,
+    options: { dimension?: number; script?: (n: number) => Reply; limits?: ProviderLimits } = {},
+  ): Promise<EmbeddingServer> {
     const server = createServer();
-    const sut = new EmbeddingServer(server, protocol, options.dimension ?? 384, options.script ?? (() => ({ kind: 'embed' })));
+    const sut = new EmbeddingServer(server, protocol, options.dimension ?? 384, options.script ?? (() => ({ kind: 'embed' })), options.limits);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return sut;
   }
@@ -68,6 +85,15 @@ export class EmbeddingServer {
     this.requests.push({ path: req.url ?? '', headers: req.headers, body });
     const expectedPath = this.protocol === 'ollama' ? '/api/embed' : '/v1/embeddings';
     if (req.method !== 'POST' || req.url !== expectedPath) return send(res, 404, { error: `no route ${req.method} ${req.url}` });
+    if (this.limits && this.inFlight > this.limits.concurrency) {
+      this.throttled++;
+      const retryAfter = String(this.limits.retryAfterSeconds ?? 0);
+      return send(res, 429, { error: { message: 'Too many concurrent requests' } }, { 'retry-after': retryAfter });
+    }
+    if (this.limits?.maxInputs !== undefined && Array.isArray(body.input) && body.input.length > this.limits.maxInputs) {
+      this.tooLarge++;
+      return send(res, 413, { error: { message: `at most ${this.limits.maxInputs} inputs per request` } });
+    }
     const reply = this.script(n);
     if (reply.kind === 'fail') return send(res, reply.status, reply.body, reply.headers);
     // A slow answer ends early when the client gives up or the server stops, so no timer outlives the test.
