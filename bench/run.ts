@@ -10,6 +10,7 @@ import { HttpClient } from './lib/http-client';
 import { Corpus } from './corpus';
 import { createPool, pgvectorVersion, recreateSchema, serverVersion } from './lib/database';
 import { LangchainPeer } from './lib/langchain-peer';
+import { measureProvider, providerDocuments } from './provider';
 import { RawCopy } from './lib/raw-copy';
 import { CHUNK_COPY_COLUMNS, ChunkRow, chunkCopyLine, CHUNKING, prepareRows, vectorLiteral } from './lib/rows';
 import { formatTable, tableOf } from './lib/report';
@@ -29,6 +30,8 @@ interface Size {
   searchScales: number[];
   queries: number;
   scaleBatchDocuments: number;
+  /** Documents of ~125 chunks for the provider part. */
+  providerDocuments: number;
 }
 
 const SIZES: Record<string, Size> = {
@@ -41,6 +44,7 @@ const SIZES: Record<string, Size> = {
     searchScales: [1000, 3000],
     queries: 20,
     scaleBatchDocuments: 10,
+    providerDocuments: 8,
   },
   full: {
     name: 'full',
@@ -51,6 +55,7 @@ const SIZES: Record<string, Size> = {
     searchScales: [10_000, 100_000],
     queries: 500,
     scaleBatchDocuments: 200,
+    providerDocuments: 100,
   },
 };
 
@@ -84,10 +89,12 @@ async function main(): Promise<void> {
     figures.embedder = measureEmbedder(embedder, rows);
     figures.stages = measureStages(documents, embedder);
     // BENCH_PARTS=ingest (or search, or memory) runs one part alone while working on it; the table needs all.
-    const parts = new Set((process.env.BENCH_PARTS ?? 'ingest,search,memory').split(','));
+    const parts = new Set((process.env.BENCH_PARTS ?? 'ingest,search,memory,provider').split(','));
     if (parts.has('ingest')) figures.ingest = await measureIngest(url, pool, documents, rows, embedder, size);
     if (parts.has('search')) figures.search = await measureSearch(url, pool, corpus, embedder, size);
     if (parts.has('memory')) figures.memory = await measureMemory(url, pool, size);
+    if (parts.has('provider'))
+      figures.provider = await measureProvider(url, pool, providerDocuments(documents, size.providerDocuments), startService);
   } finally {
     await pool.end();
   }

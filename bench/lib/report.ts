@@ -18,6 +18,7 @@ export function tableOf(f: any): Row[] {
   if (f.ingest) ingestRows(f.ingest, add);
   for (const s of f.search?.scales ?? []) searchRows(s, add);
   if (f.memory) add('peak RSS ingesting one 50 MB text (MB)', fixed(f.memory.peakRssMb, 0), '<= 300', f.memory.peakRssMb <= 300);
+  if (f.provider) providerRows(f.provider, add);
   return rows;
 }
 
@@ -55,6 +56,28 @@ function ingestRows({ service, serviceSingle, rawCopy, langchain }: any, add: Ad
   add('  bulk: service / LangChain', `${fixed(serviceSingle.indexedSeconds / peerBulk, 2)}x`, '<= 1x', serviceSingle.indexedSeconds <= peerBulk);
   const singleP99 = serviceSingle.statusLatencyMs.p99;
   add('  GET /v1/status p99 during the ingest (ms)', fixed(singleP99, 1), '<= 50', singleP99 <= 50);
+}
+
+function providerRows(p: any, add: Add): void {
+  add(
+    `rate-limited provider (${p.providerConcurrency} at once, ${p.latencyMs} ms, batches of ${p.batchSize}): capacity (chunks/s)`,
+    fixed(p.capacityChunksPerSecond, 0),
+  );
+  for (const r of p.runs) {
+    const target = r.workers === 1 ? 0.9 : 0.85;
+    add(
+      `  ${r.workers} worker(s), EMBEDDING_CONCURRENCY ${r.embeddingConcurrency}: chunks/s, of capacity (at sent batches)`,
+      `${fixed(r.chunksPerSecond, 0)}, ${fixed(r.ofCapacity * 100, 0)}% (${fixed(r.ofCapacityAtSentBatches * 100, 0)}%)`,
+      `>= ${target * 100}%`,
+      r.ofCapacity >= target,
+    );
+    add(
+      '    requests answered 429; failed ingestions',
+      `${fixed(r.throttledShare * 100, 1)}%; ${r.failed}`,
+      '<= 5%; 0',
+      r.throttledShare <= 0.05 && r.failed === 0,
+    );
+  }
 }
 
 function searchRows(s: any, add: Add): void {
