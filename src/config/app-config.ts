@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import { COLLECTION_NAME } from '../common/collection';
-import { IsTrustProxy, toBool, toInt, toTrustProxy, type TrustProxy } from './env-parsing';
+import { databasePassword, IsTrustProxy, splitList, toBool, toInt, toTrustProxy, type TrustProxy } from './env-parsing';
 
 export type { TrustProxy } from './env-parsing';
 
@@ -93,6 +93,11 @@ export class AppConfig {
    * may override it. 300: recall@10 ≥ 0.95 on the bench's 100k-chunk topical corpus (docs/operations.md, HNSW).
    */
   @Transform(toInt) @IsInt() @Min(10) @Max(1000) SEARCH_EF_SEARCH = 300;
+  /**
+   * Matching chunks a keyword search ranks at most, per step (every word, then any word): bounds the cost of a
+   * query whose words are in most chunks. Beyond it, which matches are ranked is up to the index scan.
+   */
+  @Transform(toInt) @IsInt() @Min(10) @Max(100_000) SEARCH_KEYWORD_CANDIDATES = 1000;
 
   /** A tail of unindexed chunks smaller than this is searched exactly rather than indexed (cheap, and exact). */
   @Transform(toInt) @IsInt() @Min(1) INDEX_MIN_SEGMENT_CHUNKS = 1500;
@@ -239,21 +244,6 @@ export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
-  }
-}
-
-function splitList(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
-}
-
-function databasePassword(url: string): string | undefined {
-  try {
-    return decodeURIComponent(new URL(url).password) || undefined;
-  } catch {
-    return undefined;
   }
 }
 
