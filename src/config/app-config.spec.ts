@@ -39,6 +39,12 @@ describe(loadConfig.name, () => {
     for (const bad of ['0', '9', '100001', 'many']) expect(() => loadConfig({ SEARCH_KEYWORD_CANDIDATES: bad })).toThrow(/SEARCH_KEYWORD_CANDIDATES/);
   });
 
+  it('should read the idle time after which a small tail is indexed', () => {
+    expect(loadConfig({}).INDEX_IDLE_SEAL_MS).toBe(30_000);
+    expect(loadConfig({ INDEX_IDLE_SEAL_MS: '600000' }).INDEX_IDLE_SEAL_MS).toBe(600_000);
+    for (const bad of ['5', '86400001', 'soon']) expect(() => loadConfig({ INDEX_IDLE_SEAL_MS: bad })).toThrow(/INDEX_IDLE_SEAL_MS/);
+  });
+
   it('should reject an overlap not smaller than the chunk size', () => {
     expect(() => loadConfig({ CHUNK_SIZE: '100', CHUNK_OVERLAP: '100' })).toThrow(/CHUNK_OVERLAP/);
   });

@@ -113,6 +113,11 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0) INGEST_MAX_BACKLOG = 100_000;
   /** Otherwise the tail is indexed once no chunk has arrived for this many milliseconds. */
   @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000) INDEX_QUIET_MS = 500;
+  /**
+   * A tail smaller than INDEX_MIN_SEGMENT_CHUNKS is indexed anyway once no chunk has arrived for this many
+   * milliseconds and no request is left to process: ingestion has stopped, and it would stay an exact scan.
+   */
+  @Transform(toInt) @IsInt() @Min(10) @Max(86_400_000) INDEX_IDLE_SEAL_MS = 30_000;
   /** Above this many HNSW segments the indexer merges the smallest adjacent pair (each search scans every segment). */
   @Transform(toInt) @IsInt() @Min(1) @Max(64) INDEX_MAX_SEGMENTS = 8;
   /** maintenance_work_mem of an index build, in MB: a build whose graph fits is several times faster. */
