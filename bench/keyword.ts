@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { loadConfig } from '../src/config/app-config';
 import type { HashingEmbedder } from '../src/embedding/hashing.embedder';
-import { allWordsStatement, anyWordStatement, TEXT_SEARCH_CONFIG } from '../src/vector-store/keyword-search';
+import { allWordsStatement, anyWordStatement, QUERY_WORDS_SQL, termsOf, TEXT_SEARCH_CONFIG } from '../src/vector-store/keyword-search';
 import { HIT_COLUMNS } from '../src/vector-store/search-rows';
 import { Corpus, prng } from './corpus';
 import { createPool } from './lib/database';
@@ -104,7 +104,9 @@ export async function measureKeyword(url: string, pool: Pool, embedder: HashingE
       const all = allWordsStatement(table, query, candidates);
       const found = (await pool.query(all.sql, all.params)).rows.length;
       if (found >= TOP_K) return;
-      const some = anyWordStatement(table, query, candidates, TOP_K - found);
+      const terms = termsOf((await pool.query<{ words: string }>(QUERY_WORDS_SQL, [text])).rows[0].words);
+      if (terms.length < 2) return;
+      const some = anyWordStatement(table, query, terms, Math.ceil(candidates / terms.length), TOP_K - found);
       await pool.query(some.sql, some.params);
     };
     const old = async (text: string, on: Pool = pool) => void (await on.query(OLD_SQL, [text, COLLECTION]));

@@ -19,6 +19,9 @@ export interface BoundStatement {
   params: unknown[];
 }
 
+/** Terms the any-word step searches one by one, at most: a pasted paragraph is not hundreds of index scans. */
+const MAX_TERMS = 32;
+
 /**
  * Keyword search in two steps, each ranking a bounded candidate set with ts_rank_cd (which rewards chunks
  * where the matched words are many and close together), so its cost does not grow with how many chunks hold
@@ -36,14 +39,35 @@ export async function searchKeyword(em: SqlEntityManager, table: string, query: 
   const all = allWordsStatement(table, query, candidates);
   const found = await executeBound<HitRow>(em, all.sql, all.params);
   if (found.length >= topK) return found.map(toHit);
-  const some = anyWordStatement(table, query, candidates, topK - found.length);
+  // A single term has nothing to add to step 1.
+  const terms = await queryTerms(em, query.text);
+  if (terms.length < 2) return found.map(toHit);
+  const some = anyWordStatement(table, query, terms, Math.ceil(candidates / terms.length), topK - found.length);
   return [...found, ...(await executeBound<HitRow>(em, some.sql, some.params))].map(toHit);
 }
 
-/** The parameters both steps bind: $1 text, $2 candidates, $3 limit, $4 minimum rank (or null), then the filters. */
-function bind(query: KeywordQuery, candidates: number, limit: number): { filters: string; params: unknown[] } {
-  const filters = whereClause(query, 5);
-  return { filters: filters.sql, params: [query.text, candidates, limit, query.minScore ?? null, ...filters.params] };
+/** The query's words as plainto_tsquery ANDs them (see termsOf). */
+export const QUERY_WORDS_SQL = `select ${ALL_WORDS}::text as words`;
+
+/**
+ * The terms of QUERY_WORDS_SQL's answer: plainto_tsquery's ANDed operands (a word, or a hyphenated word whole
+ * and in parts), each in tsquery syntax, the first MAX_TERMS distinct ones. Lexemes hold no spaces, so ' & '
+ * only ever separates.
+ */
+export function termsOf(words: string): string[] {
+  return [...new Set(words.split(' & ').filter((term) => term !== ''))].slice(0, MAX_TERMS);
+}
+
+async function queryTerms(em: SqlEntityManager, text: string): Promise<string[]> {
+  const [row] = await executeBound<{ words: string }>(em, QUERY_WORDS_SQL, [text]);
+  return termsOf(row.words);
+}
+
+/** $1 text, $2 a count of candidates, $3 limit, $4 minimum rank (or null), then `more`, then the filters. */
+function bind(query: KeywordQuery, candidates: number, limit: number, more: readonly unknown[] = []): { filters: string; params: unknown[] } {
+  const fixed = [query.text, candidates, limit, query.minScore ?? null, ...more];
+  const filters = whereClause(query, fixed.length + 1);
+  return { filters: filters.sql, params: [...fixed, ...filters.params] };
 }
 
 /**
@@ -66,30 +90,28 @@ export function allWordsStatement(table: string, query: KeywordQuery, candidates
 }
 
 /**
- * Step 2. Each term (plainto_tsquery's ANDed operands: a word, or a hyphenated word whole and in parts)
- * brings at most its share of the $2 candidates, so a rare term's few chunks are all among them however
- * common the other words are: one OR over all terms with a single LIMIT would fill up with the common
- * word's chunks first. A single term has nothing to add to step 1 (share 0). Chunks holding every word were
- * step 1's and are left out, after the LIMIT so the bound holds.
+ * Step 2. Each term brings at most `share` ($2) candidates, so a rare term's few chunks are all among them
+ * however common the other words are: one OR over all terms with a single LIMIT would fill up with the common
+ * word's chunks first. One branch per term with the term bound as a constant, so the planner sees each
+ * term's frequency: a common one is read by a sequential scan that stops after `share` rows, a rare one
+ * through the GIN index (a GIN bitmap reads a term's whole posting list: 12 ms a common term at 100k chunks,
+ * where the scan that stops early takes under 1 ms). Chunks holding every word were step 1's and are left
+ * out, after the LIMITs so the bound holds.
  * ts_rank_cd counts every occurrence of any word and knows nothing of rarity, so a chunk repeating the common
  * word outranked the one chunk holding the rare code. The candidates are ordered first by the rarity of the
  * terms they hold: ln(1 + share / matches) per term, an IDF whose document count is capped at the share (a
  * common term's matches fill it), then by ts_rank_cd, the score returned.
  */
-export function anyWordStatement(table: string, query: KeywordQuery, candidates: number, limit: number): BoundStatement {
-  const { filters, params } = bind(query, candidates, limit);
+export function anyWordStatement(table: string, query: KeywordQuery, terms: readonly string[], share: number, limit: number): BoundStatement {
+  const { filters, params } = bind(query, share, limit, terms);
+  const branch = (_: string, i: number) =>
+    `(select $${5 + i}::tsquery as term, ${HIT_COLUMNS}, chunk_tsv from ${table}
+       where chunk_tsv @@ $${5 + i}::tsquery and ${filters} limit $2)`;
   return {
-    sql: `with terms as materialized (
-            select distinct unnest(string_to_array(${ALL_WORDS}::text, ' & '))::tsquery as term
-          ), share as materialized (
-            select case when count(*) > 1 then ceil($2::float8 / count(*))::int else 0 end as per_term from terms
-          ), matched as materialized (
-            select terms.term, m.* from terms cross join lateral (
-              select ${HIT_COLUMNS}, chunk_tsv from ${table}
-               where chunk_tsv @@ terms.term and ${filters}
-               limit (select per_term from share)) m
+    sql: `with matched as materialized (
+            ${terms.map(branch).join(' union all ')}
           ), rarity as materialized (
-            select term, ln(1 + (select per_term from share)::float8 / count(*)) as weight from matched group by term
+            select term, ln(1 + $2::float8 / count(*)) as weight from matched group by term
           )
           select ${HIT_COLUMNS}, ts_rank_cd(chunk_tsv, ${ANY_WORD}) as score,
                  (select sum(weight) from rarity where chunk_tsv @@ rarity.term) as specificity

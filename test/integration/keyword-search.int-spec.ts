@@ -2,7 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { executeBound, SqlEntityManager, tableName } from '../../src/database/sql';
 import { IngestionPoller } from '../../src/ingestion/ingestion.poller';
 import { SubmissionService } from '../../src/queue/submission.service';
-import { allWordsStatement, anyWordStatement, type BoundStatement } from '../../src/vector-store/keyword-search';
+import { allWordsStatement, anyWordStatement, type BoundStatement, QUERY_WORDS_SQL, termsOf } from '../../src/vector-store/keyword-search';
 import { KeywordQuery, VectorStore } from '../../src/vector-store/vector-store';
 import { newIngestion } from '../factories/ingestion.factory';
 import { DbQueries } from '../support/db-queries';
@@ -124,7 +124,11 @@ describeDatabase('PgvectorStore keyword search: every word first, any word after
   it('should rank the rows of a LIMIT below the rank sort in both steps, however many chunks match', async () => {
     const table = tableName(em, 'chunk_vectors');
     const query = { text: 'harbour ledger', topK: 5 };
-    for (const statement of [allWordsStatement(table, { text: 'harbour', topK: 5 }, CANDIDATES), anyWordStatement(table, query, CANDIDATES, 2)]) {
+    const [{ words }] = await executeBound<{ words: string }>(em, QUERY_WORDS_SQL, [query.text]);
+    const terms = termsOf(words);
+    expect(terms).toEqual(["'harbour'", "'ledger'"]);
+    const some = anyWordStatement(table, query, terms, CANDIDATES / terms.length, 2);
+    for (const statement of [allWordsStatement(table, { text: 'harbour', topK: 5 }, CANDIDATES), some]) {
       const { below, ranked } = await rankSort(statement);
       expect(below.some((node) => node['Node Type'] === 'Limit')).toBe(true);
       expect(ranked).toBeGreaterThan(0);
