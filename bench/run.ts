@@ -41,7 +41,7 @@ const SIZES: Record<string, Size> = {
     searchScales: [1000, 3000],
     queries: 20,
     scaleBatchDocuments: 10,
-    keyword: { chunks: 2000, documentChars: 5000, queries: 20, referenceQueries: 10 },
+    keyword: { chunks: 1500, documentChars: 5000, queries: 10, referenceQueries: 5 },
   },
   full: {
     name: 'full',
