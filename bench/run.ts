@@ -6,19 +6,18 @@ import type { Pool } from 'pg';
 import { loadConfig } from '../src/config/app-config';
 import { HashingEmbedder } from '../src/embedding/hashing.embedder';
 import { AppProcess, SERVICE_NODE_ARGS } from '../test/support/app-process';
+import { indexState, seedServiceTables, startService, waitUntilIndexed } from './lib/service';
 import { HttpClient } from './lib/http-client';
+import { KeywordSize, measureKeyword } from './keyword';
 import { Corpus } from './corpus';
 import { createPool, pgvectorVersion, recreateSchema, serverVersion } from './lib/database';
 import { LangchainPeer } from './lib/langchain-peer';
 import { measureProvider, providerDocuments } from './provider';
 import { RawCopy } from './lib/raw-copy';
-import { CHUNK_COPY_COLUMNS, ChunkRow, chunkCopyLine, CHUNKING, prepareRows, vectorLiteral } from './lib/rows';
+import { ChunkRow, CHUNKING, prepareRows, vectorLiteral } from './lib/rows';
 import { formatTable, tableOf } from './lib/report';
 import { inParallel, latencySummary, round, timed } from './lib/stats';
 import { segmentCondition } from '../src/vector-store/index-segments';
-import { from as copyFrom } from 'pg-copy-streams';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 interface Size {
   name: string;
@@ -30,6 +29,7 @@ interface Size {
   searchScales: number[];
   queries: number;
   scaleBatchDocuments: number;
+  keyword: Omit<KeywordSize, 'serviceEnv'>;
   /** Documents of ~125 chunks for the provider part. */
   providerDocuments: number;
 }
@@ -44,6 +44,7 @@ const SIZES: Record<string, Size> = {
     searchScales: [1000, 3000],
     queries: 20,
     scaleBatchDocuments: 10,
+    keyword: { chunks: 1500, documentChars: 5000, queries: 10, referenceQueries: 5 },
     providerDocuments: 8,
   },
   full: {
@@ -55,6 +56,7 @@ const SIZES: Record<string, Size> = {
     searchScales: [10_000, 100_000],
     queries: 500,
     scaleBatchDocuments: 200,
+    keyword: { chunks: 100_000, documentChars: 5000, queries: 200, referenceQueries: 20 },
     providerDocuments: 100,
   },
 };
@@ -88,11 +90,12 @@ async function main(): Promise<void> {
 
     figures.embedder = measureEmbedder(embedder, rows);
     figures.stages = measureStages(documents, embedder);
-    // BENCH_PARTS=ingest (or search, or memory) runs one part alone while working on it; the table needs all.
-    const parts = new Set((process.env.BENCH_PARTS ?? 'ingest,search,memory,provider').split(','));
+    // BENCH_PARTS=ingest (or search, memory, keyword, provider, organic) runs one part alone while working on it; the table needs all.
+    const parts = new Set((process.env.BENCH_PARTS ?? 'ingest,search,memory,keyword,provider,organic').split(','));
     if (parts.has('ingest')) figures.ingest = await measureIngest(url, pool, documents, rows, embedder, size);
     if (parts.has('search')) figures.search = await measureSearch(url, pool, corpus, embedder, size);
     if (parts.has('memory')) figures.memory = await measureMemory(url, pool, size);
+    if (parts.has('keyword')) figures.keyword = await measureKeyword(url, pool, embedder, { ...size.keyword, serviceEnv: size.serviceEnv }, log);
     if (parts.has('provider'))
       figures.provider = await measureProvider(url, pool, providerDocuments(documents, size.providerDocuments), startService);
   } finally {
@@ -137,24 +140,6 @@ function measureStages(documents: string[], embedder: HashingEmbedder): Figures 
   for (const c of chunks) embedder.embedOne(c.text);
   const embedSeconds = Number(process.hrtime.bigint() - embedStarted) / 1e9;
   return { chunkSeconds: round(chunkSeconds, 3), embedSeconds: round(embedSeconds, 3) };
-}
-
-/** Starts the built service on `schema` (migrations applied at boot). */
-async function startService(url: string, schema: string, extra: Record<string, string> = {}, nodeArgs = SERVICE_NODE_ARGS): Promise<AppProcess> {
-  const app = await AppProcess.start(
-    {
-      DATABASE_URL: url,
-      DB_SCHEMA: schema,
-      MIGRATIONS_RUN_ON_BOOT: 'true',
-      POLL_INTERVAL_MS: '20',
-      LOG_LEVEL: 'warn',
-      // The bench is one client sending thousands of requests a minute: measure throughput, not the rate limit.
-      RATE_LIMIT_MAX: '0',
-      ...extra,
-    },
-    { nodeArgs },
-  );
-  return app.ready(60_000);
 }
 
 /**
@@ -410,61 +395,6 @@ async function rawSqlSearch(
   } finally {
     await client.query('reset hnsw.ef_search');
     client.release();
-  }
-}
-
-/**
- * Appends chunk rows (and their completed request rows) to the service's tables, then waits for the service's
- * indexer to take them into one HNSW segment (a bulk load as the service handles it).
- */
-async function seedServiceTables(pool: Pool, schema: string, rows: ChunkRow[]): Promise<void> {
-  const client = await pool.connect();
-  try {
-    const requests = new Map<string, number>();
-    for (const r of rows) requests.set(r.ingestionId, (requests.get(r.ingestionId) ?? 0) + 1);
-    await pipeline(
-      Readable.from(
-        (function* () {
-          for (const [id, count] of requests) {
-            yield `${id}\tcompleted\t(seeded by the bench)\t20\t{}\t{"strategy":"fixed","chunk_size":1000,"chunk_overlap":200}\t1\t3\t${count}\n`;
-          }
-        })(),
-      ),
-      client.query(
-        copyFrom(
-          `copy "${schema}".ingestion_requests (id, status, text, text_length, source_metadata, chunking, attempts, max_attempts, chunk_count) from stdin`,
-        ),
-      ),
-    );
-    await pipeline(
-      Readable.from(rows.map(chunkCopyLine)),
-      client.query(copyFrom(`copy "${schema}".chunk_vectors (${CHUNK_COPY_COLUMNS}) from stdin`)),
-    );
-    await client.query(`analyze "${schema}".chunk_vectors`);
-  } finally {
-    client.release();
-  }
-  await waitUntilIndexed(pool, schema, { singleSegment: true });
-}
-
-/** The service's index segments and how many chunks no segment covers yet. */
-async function indexState(pool: Pool, schema: string): Promise<{ tail: number; segments: { seqFrom: number; seqTo: number }[] }> {
-  const { rows: segments } = await pool.query<{ seqFrom: string; seqTo: string }>(
-    `select seq_from as "seqFrom", seq_to as "seqTo" from "${schema}".vector_index_segments order by seq_from`,
-  );
-  const through = segments.length ? Number(segments[segments.length - 1].seqTo) : 0;
-  const { rows } = await pool.query<{ n: number }>(`select count(*)::int as n from "${schema}".chunk_vectors where seq > $1`, [through]);
-  return { tail: rows[0].n, segments: segments.map((s) => ({ seqFrom: Number(s.seqFrom), seqTo: Number(s.seqTo) })) };
-}
-
-/** Waits until every chunk is in an HNSW segment (and, with `singleSegment`, the indexer has merged them into one). */
-async function waitUntilIndexed(pool: Pool, schema: string, options: { singleSegment?: boolean } = {}): Promise<void> {
-  const deadline = Date.now() + 30 * 60_000;
-  for (;;) {
-    const state = await indexState(pool, schema);
-    if (state.tail === 0 && (!options.singleSegment || state.segments.length === 1)) return;
-    if (Date.now() > deadline) throw new Error(`not indexed after 30 minutes: ${JSON.stringify(state)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

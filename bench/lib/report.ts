@@ -18,6 +18,7 @@ export function tableOf(f: any): Row[] {
   if (f.ingest) ingestRows(f.ingest, add);
   for (const s of f.search?.scales ?? []) searchRows(s, add);
   if (f.memory) add('peak RSS ingesting one 50 MB text (MB)', fixed(f.memory.peakRssMb, 0), '<= 300', f.memory.peakRssMb <= 300);
+  if (f.keyword) keywordRows(f.keyword, add);
   if (f.provider) providerRows(f.provider, add);
   return rows;
 }
@@ -91,6 +92,25 @@ function searchRows(s: any, add: Add): void {
   add('  HTTP p50 below LangChain p50', `${fixed(s.httpMs.p50, 2)} vs ${fixed(s.langchainMs.p50, 2)}`, 'below', s.httpMs.p50 < s.langchainMs.p50);
   add('  recall@10, HNSW vs exact scan', fixed(s.recallAt10, 3), '>= 0.95', s.recallAt10 >= 0.95);
   add('  ingest via API at this size (chunks/s)', fixed(s.ingestChunksPerSecond, 0));
+}
+
+function keywordRows(k: any, add: Add): void {
+  const pair = (c: any, key: string) => `${fixed(c.keywordMs[key], 2)} / ${fixed(c.hybridMs[key], 2)}`;
+  const target = `<= ${k.target.p99Ms}`;
+  const shares = Object.values(k.termShares as Record<string, number>);
+  add(
+    `keyword search at ${k.chunks} chunks, common words (in ${fixed(100 * Math.min(...shares), 0)}-${fixed(100 * Math.max(...shares), 0)}% of chunks): keyword / hybrid p99 (ms)`,
+    pair(k.common, 'p99'),
+    target,
+    k.target.commonHolds,
+  );
+  add('  a rare code among common words: keyword / hybrid p99 (ms)', pair(k.rare, 'p99'), target, k.target.rareHolds);
+  add('  topic words and a common one: keyword / hybrid p99 (ms)', pair(k.mixed, 'p99'));
+  add('  20 in flight, all of them: keyword / hybrid p50 / p99 (ms)', `${pair(k.inFlight20, 'p50')}; ${pair(k.inFlight20, 'p99')}`);
+  const sql = (c: any) => `${fixed(c.oldSqlMs.p50, 1)} / ${fixed(c.oldSqlMs.p99, 1)}`;
+  add('  old unbounded SQL p50 / p99 (ms): common; rare; topic', `${sql(k.common)}; ${sql(k.rare)}; ${sql(k.mixed)}`);
+  add('  · old SQL, 20 in flight, p50 / p99 (ms)', `${fixed(k.inFlight20.oldSqlMs.p50, 1)} / ${fixed(k.inFlight20.oldSqlMs.p99, 1)}`);
+  add('  rare code ranked first (keyword)', fixed(k.rareFoundFirst, 3), '1', k.rareFoundFirst === 1);
 }
 
 export function formatTable(rows: Row[]): string {

@@ -33,6 +33,18 @@ describe(loadConfig.name, () => {
     }
   });
 
+  it('should bound the keyword candidate set', () => {
+    expect(loadConfig({}).SEARCH_KEYWORD_CANDIDATES).toBe(1000);
+    expect(loadConfig({ SEARCH_KEYWORD_CANDIDATES: '50' }).SEARCH_KEYWORD_CANDIDATES).toBe(50);
+    for (const bad of ['0', '9', '100001', 'many']) expect(() => loadConfig({ SEARCH_KEYWORD_CANDIDATES: bad })).toThrow(/SEARCH_KEYWORD_CANDIDATES/);
+  });
+
+  it('should read the idle time after which a small tail is indexed', () => {
+    expect(loadConfig({}).INDEX_IDLE_SEAL_MS).toBe(30_000);
+    expect(loadConfig({ INDEX_IDLE_SEAL_MS: '600000' }).INDEX_IDLE_SEAL_MS).toBe(600_000);
+    for (const bad of ['5', '86400001', 'soon']) expect(() => loadConfig({ INDEX_IDLE_SEAL_MS: bad })).toThrow(/INDEX_IDLE_SEAL_MS/);
+  });
+
   it('should reject an overlap not smaller than the chunk size', () => {
     expect(() => loadConfig({ CHUNK_SIZE: '100', CHUNK_OVERLAP: '100' })).toThrow(/CHUNK_OVERLAP/);
   });

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import { COLLECTION_NAME } from '../common/collection';
-import { IsTrustProxy, toBool, toInt, toTrustProxy, type TrustProxy } from './env-parsing';
+import { databasePassword, IsTrustProxy, splitList, toBool, toInt, toTrustProxy, type TrustProxy } from './env-parsing';
 
 export type { TrustProxy } from './env-parsing';
 
@@ -96,6 +96,11 @@ export class AppConfig {
    * may override it. 300: recall@10 ≥ 0.95 on the bench's 100k-chunk topical corpus (docs/operations.md, HNSW).
    */
   @Transform(toInt) @IsInt() @Min(10) @Max(1000) SEARCH_EF_SEARCH = 300;
+  /**
+   * Matching chunks a keyword search ranks at most, per step (every word, then any word): bounds the cost of a
+   * query whose words are in most chunks. Beyond it, which matches are ranked is up to the index scan.
+   */
+  @Transform(toInt) @IsInt() @Min(10) @Max(100_000) SEARCH_KEYWORD_CANDIDATES = 1000;
 
   /** A tail of unindexed chunks smaller than this is searched exactly rather than indexed (cheap, and exact). */
   @Transform(toInt) @IsInt() @Min(1) INDEX_MIN_SEGMENT_CHUNKS = 1500;
@@ -111,6 +116,11 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0) INGEST_MAX_BACKLOG = 100_000;
   /** Otherwise the tail is indexed once no chunk has arrived for this many milliseconds. */
   @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000) INDEX_QUIET_MS = 500;
+  /**
+   * A tail smaller than INDEX_MIN_SEGMENT_CHUNKS is indexed anyway once no chunk has arrived for this many
+   * milliseconds and no request is left to process: ingestion has stopped, and it would stay an exact scan.
+   */
+  @Transform(toInt) @IsInt() @Min(10) @Max(86_400_000) INDEX_IDLE_SEAL_MS = 30_000;
   /** Above this many HNSW segments the indexer merges the smallest adjacent pair (each search scans every segment). */
   @Transform(toInt) @IsInt() @Min(1) @Max(64) INDEX_MAX_SEGMENTS = 8;
   /** maintenance_work_mem of an index build, in MB: a build whose graph fits is several times faster. */
@@ -242,21 +252,6 @@ export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
-  }
-}
-
-function splitList(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
-}
-
-function databasePassword(url: string): string | undefined {
-  try {
-    return decodeURIComponent(new URL(url).password) || undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -45,3 +45,20 @@ export function IsTrustProxy(): PropertyDecorator {
     },
   });
 }
+
+/** A comma-separated list, items trimmed, empty items dropped. */
+export function splitList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+/** The password in a connection string, if any (so it can be kept out of logs). */
+export function databasePassword(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}

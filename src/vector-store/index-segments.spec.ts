@@ -1,14 +1,14 @@
 import { IndexPolicy, IndexSegment, nextBuild, segmentIndexName, TailState } from './index-segments';
 
-const policy: IndexPolicy = { minSegmentChunks: 100, maxTailChunks: 1000, quietMs: 1000, maxSegments: 3 };
+const policy: IndexPolicy = { minSegmentChunks: 100, maxTailChunks: 1000, quietMs: 1000, idleSealMs: 60_000, maxSegments: 3 };
 const segment = (seqFrom: number, seqTo: number, chunkCount = seqTo - seqFrom): IndexSegment => ({
   indexName: segmentIndexName(seqFrom, seqTo),
   seqFrom,
   seqTo,
   chunkCount,
 });
-const busy = (chunks: number, lastSeq: number): TailState => ({ chunks, lastSeq, idleMs: 10, endsLoad: false, drained: false });
-const quiet = (chunks: number, lastSeq: number): TailState => ({ chunks, lastSeq, idleMs: 5000, endsLoad: false, drained: false });
+const busy = (chunks: number, lastSeq: number): TailState => ({ chunks, lastSeq, idleMs: 10, unchangedMs: 10, endsLoad: false, drained: false });
+const quiet = (chunks: number, lastSeq: number): TailState => ({ chunks, lastSeq, idleMs: 5000, unchangedMs: 5000, endsLoad: false, drained: false });
 
 describe(nextBuild.name, () => {
   it('should leave a small tail to exact search, busy or quiet', () => {
@@ -27,6 +27,16 @@ describe(nextBuild.name, () => {
     expect(nextBuild([], { ...busy(500, 500), drained: true }, policy)).toEqual({ seqFrom: 0, seqTo: 500, replaces: [], duringLoad: false });
     expect(nextBuild([segment(0, 1200)], { ...busy(40, 1240), endsLoad: true, drained: true }, policy)).toMatchObject({ seqFrom: 1200, seqTo: 1240 });
     expect(nextBuild([], { ...busy(99, 99), drained: true }, policy)).toBeUndefined();
+  });
+
+  it('should seal a small tail once ingestion is idle: nothing left to process and no new chunk for idleSealMs', () => {
+    const idle = (chunks: number, lastSeq: number, unchangedMs: number): TailState => ({ ...quiet(chunks, lastSeq), drained: true, unchangedMs });
+    expect(nextBuild([], idle(20, 20, 59_999), policy)).toBeUndefined();
+    expect(nextBuild([], idle(20, 20, 60_000), policy)).toEqual({ seqFrom: 0, seqTo: 20, replaces: [], duringLoad: false });
+    expect(nextBuild([segment(0, 5000)], idle(20, 5020, 60_000), policy)).toEqual({ seqFrom: 5000, seqTo: 5020, replaces: [], duringLoad: false });
+    // Requests still waiting or running: more chunks are coming, however long the last one is.
+    expect(nextBuild([], { ...idle(20, 20, 1e9), drained: false }, policy)).toBeUndefined();
+    expect(nextBuild([segment(0, 5000)], idle(0, 5000, 1e9), policy)).toBeUndefined();
   });
 
   it('should seal the small rest of a load that was sealed in part while it ran, once quiet', () => {

@@ -96,6 +96,8 @@ export interface IndexPolicy {
   maxTailChunks: number;
   /** Otherwise the tail is sealed once no chunk has arrived for this long: a bulk load gets one build. */
   quietMs: number;
+  /** A smaller tail is sealed too once ingestion is idle (drained, and no new chunk seen) for this long. */
+  idleSealMs: number;
   /** Above this many segments the smallest adjacent pair is merged, bounding the index scans a search makes. */
   maxSegments: number;
 }
@@ -106,6 +108,8 @@ export interface TailState {
   lastSeq: number;
   /** Milliseconds since the newest tail chunk was written. */
   idleMs: number;
+  /** Milliseconds for which the indexer has seen no new chunk (by its Clock, from its first look at the newest). */
+  unchangedMs: number;
   /** The newest segment was sealed at maxTailChunks while chunks kept arriving: the tail is a bulk load's end. */
   endsLoad: boolean;
   /** No request is waiting or being processed: no more chunks are on their way, so the tail need not go quiet. */
@@ -127,7 +131,8 @@ const QUIET_MERGE_RATIO = 1 / 4;
 /**
  * The next build, or undefined when the index is as it should be:
  *  1. a tail at maxTailChunks, or a quiet or drained tail of at least minSegmentChunks or at the end of a
- *     load that was already sealed in part → a new segment over it (so a bulk load ends entirely indexed);
+ *     load that was already sealed in part, or any tail once drained and unchanged for idleSealMs → a new
+ *     segment over it (so a bulk load ends entirely indexed, and a small tail is not an exact scan for good);
  *  2. more than maxSegments → merge the adjacent pair with the fewest chunks;
  *  3. quiet, and the segments after some segment hold at least QUIET_MERGE_RATIO of its chunks → merge it and
  *     all after it in one build (the oldest such). A bulk load sealed piece by piece, alone or on top of an
@@ -137,7 +142,8 @@ const QUIET_MERGE_RATIO = 1 / 4;
 export function nextBuild(segments: readonly IndexSegment[], tail: TailState, policy: IndexPolicy): BuildPlan | undefined {
   const quiet = tail.idleMs >= policy.quietMs;
   const loadEnded = tail.endsLoad && tail.chunks > 0;
-  if (tail.chunks >= policy.maxTailChunks || ((quiet || tail.drained) && (tail.chunks >= policy.minSegmentChunks || loadEnded))) {
+  const idle = tail.drained && tail.chunks > 0 && tail.unchangedMs >= policy.idleSealMs;
+  if (tail.chunks >= policy.maxTailChunks || ((quiet || tail.drained) && (tail.chunks >= policy.minSegmentChunks || loadEnded)) || idle) {
     return { seqFrom: indexedThrough(segments), seqTo: tail.lastSeq, replaces: [], duringLoad: !quiet && !tail.drained };
   }
   const merge = (i: number): BuildPlan => ({ seqFrom: segments[i].seqFrom, seqTo: segments[i + 1].seqTo, replaces: [segments[i], segments[i + 1]] });

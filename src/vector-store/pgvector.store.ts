@@ -7,8 +7,10 @@ import { SchemaGuard } from '../database/schema-guard.service';
 import { executeBound, tableName, SqlEntityManager } from '../database/sql';
 import { Embedder } from '../embedding/embedder';
 import { indexedThrough, segmentCondition, SegmentCatalog } from './index-segments';
+import { searchKeyword } from './keyword-search';
+import { HIT_COLUMNS, HitRow, toHit, whereClause } from './search-rows';
 import { binaryVectorArray } from './vector-binary';
-import { ChunkPage, ChunkPageQuery, ChunkSet, KeywordQuery, SearchFilters, SearchHit, VectorQuery, VectorStore } from './vector-store';
+import { ChunkPage, ChunkPageQuery, ChunkSet, KeywordQuery, SearchHit, VectorQuery, VectorStore } from './vector-store';
 
 /** Rows per INSERT: bounds the size of one statement's array parameters (a 384-d vector is ~3 KB of text). */
 const INSERT_BATCH = 500;
@@ -18,27 +20,6 @@ const INSERT_BATCH = 500;
  * 50 MB text's 2,600 statements would pile up as garbage until a full collection.
  */
 const APPEND_BATCH = 24;
-/** Text-search configuration of the chunk_tsv column (see the collections migration); queries must use the same. */
-const TEXT_SEARCH_CONFIG = 'english';
-
-const HIT_COLUMNS = `chunk_id, ingestion_id, collection, chunk_index, chunk_strategy, chunk_text, start_offset, end_offset,
-  token_count, chunk_metadata, source_metadata, created_at`;
-
-interface HitRow {
-  chunk_id: string;
-  ingestion_id: string;
-  collection: string;
-  chunk_index: number;
-  chunk_strategy: string;
-  chunk_text: string;
-  start_offset: number;
-  end_offset: number;
-  token_count: number | null;
-  chunk_metadata: Record<string, unknown>;
-  source_metadata: Record<string, unknown>;
-  created_at: Date | string;
-  score: number | string;
-}
 
 /** Chunks in `chunk_vectors`: cosine search through its HNSW segments and exact tail, keyword search through its GIN index. */
 @Injectable()
@@ -187,26 +168,9 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
     return rows.map(toHit);
   }
 
-  /**
-   * Chunks containing any of the query's words (after English stemming and stop-word removal), ranked by
-   * ts_rank_cd, which rewards chunks where the matched words are many and close together. OR rather than AND
-   * so a question finds the chunk that holds its rare term even when the other words are elsewhere.
-   */
-  async searchKeyword(query: KeywordQuery): Promise<SearchHit[]> {
-    const filters = whereClause(query, 2);
-    const rows = await executeBound<HitRow>(
-      this.em,
-      // plainto_tsquery parses, stems and quotes the words and ANDs them; turning the ANDs into ORs keeps its quoting.
-      `with q as (select replace(plainto_tsquery('${TEXT_SEARCH_CONFIG}', $1::text)::text, ' & ', ' | ')::tsquery as terms)
-       select ${HIT_COLUMNS}, ts_rank_cd(chunk_tsv, q.terms) as score
-         from ${this.table}, q
-        where chunk_tsv @@ q.terms and ${filters.sql}
-          ${query.minScore === undefined ? '' : `and ts_rank_cd(chunk_tsv, q.terms) >= ${Number(query.minScore)}`}
-        order by score desc, chunk_id
-        limit ${Math.trunc(query.topK)}`,
-      [query.text, ...filters.params],
-    );
-    return rows.map(toHit);
+  /** Keyword search with a bounded candidate set: every word first, then any word (see keyword-search.ts). */
+  searchKeyword(query: KeywordQuery): Promise<SearchHit[]> {
+    return searchKeyword(this.em, this.table, query, this.config.SEARCH_KEYWORD_CANDIDATES);
   }
 
   async hasChunks(collection: string): Promise<boolean> {
@@ -283,21 +247,6 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
   }
 }
 
-/** The filters as SQL conditions with bound parameters numbered from `$firstParam`. */
-function whereClause(filters: SearchFilters, firstParam: number): { sql: string; params: unknown[] } {
-  const conditions = ['true'];
-  const params: unknown[] = [];
-  const bind = (value: unknown) => `$${firstParam + params.push(value) - 1}`;
-  if (filters.collection !== undefined) conditions.push(`collection = ${bind(filters.collection)}`);
-  if (filters.ingestionIds?.length) conditions.push(`ingestion_id = any(${bind(filters.ingestionIds)}::uuid[])`);
-  if (filters.metadata && Object.keys(filters.metadata).length > 0) {
-    conditions.push(`source_metadata @> ${bind(JSON.stringify(filters.metadata))}::jsonb`);
-  }
-  if (filters.createdAfter) conditions.push(`created_at >= ${bind(filters.createdAfter)}`);
-  if (filters.createdBefore) conditions.push(`created_at < ${bind(filters.createdBefore)}`);
-  return { sql: conditions.join(' and '), params };
-}
-
 /** PostgreSQL's text form of a one-dimensional array of strings, numbers and nulls. */
 function arrayLiteral(values: readonly (string | number | null)[]): string {
   const element = (value: string | number | null) =>
@@ -313,22 +262,4 @@ function vectorLiteral(vector: Float32Array): string {
   let text = '[';
   for (let i = 0; i < vector.length; i++) text += (i ? ',' : '') + (vector[i] === 0 ? '0' : vector[i].toPrecision(7));
   return `${text}]`;
-}
-
-function toHit(r: HitRow): SearchHit {
-  return {
-    chunkId: r.chunk_id,
-    ingestionId: r.ingestion_id,
-    collection: r.collection,
-    chunkIndex: r.chunk_index,
-    chunkStrategy: r.chunk_strategy,
-    chunkText: r.chunk_text,
-    startOffset: r.start_offset,
-    endOffset: r.end_offset,
-    tokenCount: r.token_count,
-    chunkMetadata: r.chunk_metadata,
-    sourceMetadata: r.source_metadata,
-    createdAt: new Date(r.created_at),
-    score: Number(r.score),
-  };
 }

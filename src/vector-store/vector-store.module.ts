@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { Clock, SystemClock } from '../common/clock';
 import { EmbeddingModule } from '../embedding/embedding.module';
 import { QueueModule } from '../queue/queue.module';
 import { PgvectorStore } from './pgvector.store';
@@ -8,7 +9,7 @@ import { VectorStore } from './vector-store';
 
 @Module({
   imports: [EmbeddingModule, QueueModule],
-  providers: [{ provide: VectorStore, useClass: PgvectorStore }, SegmentCatalog, VectorIndexer],
+  providers: [{ provide: VectorStore, useClass: PgvectorStore }, { provide: Clock, useClass: SystemClock }, SegmentCatalog, VectorIndexer],
   exports: [VectorStore, VectorIndexer],
 })
 export class VectorStoreModule {}

@@ -101,7 +101,10 @@ export abstract class VectorStore {
   abstract appendChunks(tx: SqlEntityManager, sets: readonly ChunkSet[]): Promise<void>;
   /** Nearest chunks by cosine distance; returns `topK` when that many pass the filters. */
   abstract search(query: VectorQuery): Promise<SearchHit[]>;
-  /** Chunks matching any word of the text (PostgreSQL full-text search), best rank first. */
+  /**
+   * Chunks matching the text (PostgreSQL full-text search): those holding every word first, then, when fewer
+   * than `topK` do, those holding any; best rank first within each, over a bounded candidate set.
+   */
   abstract searchKeyword(query: KeywordQuery): Promise<SearchHit[]>;
   /** Removes the ingestion's chunks; returns how many there were. */
   abstract deleteByIngestion(tx: SqlEntityManager, ingestionId: string): Promise<number>;

@@ -143,7 +143,7 @@ describeDatabase('VectorIndexer: HNSW segments built in the background, the newe
     const rows = await em.execute<{ attname: string }[]>(`select attname from pg_stats where schemaname = ? and tablename = 'chunk_vectors'`, [
       em.config.get('schema'),
     ]);
-    expect(rows.map((r) => r.attname)).toEqual(expect.arrayContaining(['seq', 'collection', 'ingestion_id']));
+    expect(rows.map((r) => r.attname)).toEqual(expect.arrayContaining(['seq', 'collection', 'ingestion_id', 'chunk_tsv']));
     const [plan] = await em.execute<Record<string, string>[]>(`explain select 1 from ${tableName(em, 'chunk_vectors')} where collection = 'default'`);
     const estimated = Number(/rows=(\d+)/.exec(Object.values(plan)[0])![1]);
     const actual = await db.count('chunk_vectors', "collection = 'default'");

@@ -54,8 +54,8 @@ export class SearchRequestDto {
     enum: SEARCH_MODES,
     default: 'vector',
     description:
-      'vector: cosine similarity of embeddings (HNSW) · keyword: PostgreSQL full-text search over chunk_text, any query word ' +
-      '(English stemming, stop words dropped) · hybrid: both, fused by reciprocal rank fusion (finds exact codes and part numbers ' +
+      'vector: cosine similarity of embeddings (HNSW) · keyword: PostgreSQL full-text search over chunk_text, chunks with every ' +
+      'query word first, then any (English stemming, stop words dropped) · hybrid: both, fused by reciprocal rank fusion (finds exact codes and part numbers ' +
       'that embeddings miss)',
     example: 'hybrid',
   })

@@ -1,0 +1,84 @@
+import type { Pool } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AppProcess, SERVICE_NODE_ARGS } from '../../test/support/app-process';
+import { CHUNK_COPY_COLUMNS, ChunkRow, chunkCopyLine } from './rows';
+
+/** Starts the built service on `schema` (migrations applied at boot). */
+export async function startService(
+  url: string,
+  schema: string,
+  extra: Record<string, string> = {},
+  nodeArgs = SERVICE_NODE_ARGS,
+): Promise<AppProcess> {
+  const app = await AppProcess.start(
+    {
+      DATABASE_URL: url,
+      DB_SCHEMA: schema,
+      MIGRATIONS_RUN_ON_BOOT: 'true',
+      POLL_INTERVAL_MS: '20',
+      LOG_LEVEL: 'warn',
+      // The bench is one client sending thousands of requests a minute: measure throughput, not the rate limit.
+      RATE_LIMIT_MAX: '0',
+      ...extra,
+    },
+    { nodeArgs },
+  );
+  return app.ready(60_000);
+}
+
+/**
+ * Appends chunk rows (and their completed request rows) to the service's tables, then waits for the service's
+ * indexer to take them into one HNSW segment (a bulk load as the service handles it).
+ */
+export async function seedServiceTables(pool: Pool, schema: string, rows: ChunkRow[]): Promise<void> {
+  const client = await pool.connect();
+  try {
+    const requests = new Map<string, number>();
+    for (const r of rows) requests.set(r.ingestionId, (requests.get(r.ingestionId) ?? 0) + 1);
+    await pipeline(
+      Readable.from(
+        (function* () {
+          for (const [id, count] of requests) {
+            yield `${id}\tcompleted\t(seeded by the bench)\t20\t{}\t{"strategy":"fixed","chunk_size":1000,"chunk_overlap":200}\t1\t3\t${count}\n`;
+          }
+        })(),
+      ),
+      client.query(
+        copyFrom(
+          `copy "${schema}".ingestion_requests (id, status, text, text_length, source_metadata, chunking, attempts, max_attempts, chunk_count) from stdin`,
+        ),
+      ),
+    );
+    await pipeline(
+      Readable.from(rows.map(chunkCopyLine)),
+      client.query(copyFrom(`copy "${schema}".chunk_vectors (${CHUNK_COPY_COLUMNS}) from stdin`)),
+    );
+    await client.query(`analyze "${schema}".chunk_vectors`);
+  } finally {
+    client.release();
+  }
+  await waitUntilIndexed(pool, schema, { singleSegment: true });
+}
+
+/** The service's index segments and how many chunks no segment covers yet. */
+export async function indexState(pool: Pool, schema: string): Promise<{ tail: number; segments: { seqFrom: number; seqTo: number }[] }> {
+  const { rows: segments } = await pool.query<{ seqFrom: string; seqTo: string }>(
+    `select seq_from as "seqFrom", seq_to as "seqTo" from "${schema}".vector_index_segments order by seq_from`,
+  );
+  const through = segments.length ? Number(segments[segments.length - 1].seqTo) : 0;
+  const { rows } = await pool.query<{ n: number }>(`select count(*)::int as n from "${schema}".chunk_vectors where seq > $1`, [through]);
+  return { tail: rows[0].n, segments: segments.map((s) => ({ seqFrom: Number(s.seqFrom), seqTo: Number(s.seqTo) })) };
+}
+
+/** Waits until every chunk is in an HNSW segment (and, with `singleSegment`, the indexer has merged them into one). */
+export async function waitUntilIndexed(pool: Pool, schema: string, options: { singleSegment?: boolean } = {}): Promise<void> {
+  const deadline = Date.now() + 30 * 60_000;
+  for (;;) {
+    const state = await indexState(pool, schema);
+    if (state.tail === 0 && (!options.singleSegment || state.segments.length === 1)) return;
+    if (Date.now() > deadline) throw new Error(`not indexed after 30 minutes: ${JSON.stringify(state)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
