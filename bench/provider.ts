@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { AppProcess } from '../test/support/app-process';
 import { EmbeddingServer } from '../test/support/embedding-server';
 import { HttpClient } from './lib/http-client';
+import { startService } from './lib/service';
 import { CHUNKING } from './lib/rows';
 import { inParallel, round } from './lib/stats';
 
@@ -14,18 +15,16 @@ const BATCH_SIZE = 8;
 const DOCUMENT_CHARS = 100_000;
 const SCHEMA = 'bench_provider';
 
-type StartService = (url: string, schema: string, extra: Record<string, string>) => Promise<AppProcess>;
-
 /**
  * `provider`: ingest through the service against an OpenAI-compatible server on loopback that answers each
  * request after 25 ms and takes at most 4 at once (429 with Retry-After beyond), with one worker process and
  * with two on the same database. Each run twice: EMBEDDING_CONCURRENCY set to the provider's limit, and set
  * 50% above it (the service has to find the limit from the 429s). Capacity is 4 × batch size / 25 ms.
  */
-export async function measureProvider(url: string, pool: Pool, documents: string[], startService: StartService): Promise<Record<string, unknown>> {
+export async function measureProvider(url: string, pool: Pool, documents: string[]): Promise<Record<string, unknown>> {
   const runs: Record<string, unknown>[] = [];
   for (const concurrency of [PROVIDER_CONCURRENCY, PROVIDER_CONCURRENCY * 1.5]) {
-    for (const workers of [1, 2]) runs.push(await run(url, pool, documents, startService, { concurrency, workers }));
+    for (const workers of [1, 2]) runs.push(await run(url, pool, documents, { concurrency, workers }));
   }
   return {
     latencyMs: LATENCY_MS,
@@ -43,7 +42,6 @@ async function run(
   url: string,
   pool: Pool,
   documents: string[],
-  startService: StartService,
   { concurrency, workers }: { concurrency: number; workers: number },
 ): Promise<Record<string, unknown>> {
   const provider = await EmbeddingServer.start('openai', {

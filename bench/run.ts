@@ -12,6 +12,7 @@ import { KeywordSize, measureKeyword } from './keyword';
 import { Corpus } from './corpus';
 import { createPool, pgvectorVersion, recreateSchema, serverVersion } from './lib/database';
 import { LangchainPeer } from './lib/langchain-peer';
+import { measureOrganic } from './organic';
 import { measureProvider, providerDocuments } from './provider';
 import { RawCopy } from './lib/raw-copy';
 import { ChunkRow, CHUNKING, prepareRows, vectorLiteral } from './lib/rows';
@@ -96,8 +97,13 @@ async function main(): Promise<void> {
     if (parts.has('search')) figures.search = await measureSearch(url, pool, corpus, embedder, size);
     if (parts.has('memory')) figures.memory = await measureMemory(url, pool, size);
     if (parts.has('keyword')) figures.keyword = await measureKeyword(url, pool, embedder, { ...size.keyword, serviceEnv: size.serviceEnv }, log);
-    if (parts.has('provider'))
-      figures.provider = await measureProvider(url, pool, providerDocuments(documents, size.providerDocuments), startService);
+    if (parts.has('organic')) {
+      const queries = Array.from({ length: size.queries }, () => corpus.query(corpus.randomTopic()));
+      const ingest = (app: AppProcess, schema: string, docs: string[]) =>
+        ingestThroughApi(app, pool, schema, docs, { waitForIndex: false, perRequest: BATCH_DOCUMENTS });
+      figures.organic = await measureOrganic(url, pool, documents, queries, embedder, ingest, size.serviceEnv);
+    }
+    if (parts.has('provider')) figures.provider = await measureProvider(url, pool, providerDocuments(documents, size.providerDocuments));
   } finally {
     await pool.end();
   }

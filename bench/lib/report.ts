@@ -19,6 +19,7 @@ export function tableOf(f: any): Row[] {
   for (const s of f.search?.scales ?? []) searchRows(s, add);
   if (f.memory) add('peak RSS ingesting one 50 MB text (MB)', fixed(f.memory.peakRssMb, 0), '<= 300', f.memory.peakRssMb <= 300);
   if (f.keyword) keywordRows(f.keyword, add);
+  if (f.organic) organicRows(f.organic, add);
   if (f.provider) providerRows(f.provider, add);
   return rows;
 }
@@ -57,6 +58,25 @@ function ingestRows({ service, serviceSingle, rawCopy, langchain }: any, add: Ad
   add('  bulk: service / LangChain', `${fixed(serviceSingle.indexedSeconds / peerBulk, 2)}x`, '<= 1x', serviceSingle.indexedSeconds <= peerBulk);
   const singleP99 = serviceSingle.statusLatencyMs.p99;
   add('  GET /v1/status p99 during the ingest (ms)', fixed(singleP99, 1), '<= 50', singleP99 <= 50);
+}
+
+function organicRows(o: any, add: Add): void {
+  add(
+    `organic: ${o.chunks} chunks ingested via API, searched as left; raw SQL on one fresh index p50 (ms), recall@10`,
+    `${fixed(o.raw.rawSqlMs.p50, 2)}, ${fixed(o.raw.recallAt10, 3)}`,
+  );
+  for (const [when, s] of [
+    ['at the last completion', o.atCompletion],
+    ['after the indexer took the tail', o.afterIndexer],
+  ]) {
+    const ratio = s.httpMs.p50 / o.raw.rawSqlMs.p50;
+    add(
+      `  ${when} (${s.segments} segments, tail ${s.tail}): HTTP p50 (ms), / raw; recall@10`,
+      `${fixed(s.httpMs.p50, 2)}, ${fixed(ratio, 2)}x; ${fixed(s.recallAt10, 3)}`,
+      '<= 1.5x; >= 0.95',
+      ratio <= 1.5 && s.recallAt10 >= 0.95,
+    );
+  }
 }
 
 function providerRows(p: any, add: Add): void {
