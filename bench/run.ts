@@ -14,6 +14,7 @@ import { createPool, pgvectorVersion, recreateSchema, serverVersion } from './li
 import { LangchainPeer } from './lib/langchain-peer';
 import { measureOrganic } from './organic';
 import { measureProvider, providerDocuments } from './provider';
+import { measureTenant, TenantSize } from './tenant';
 import { RawCopy } from './lib/raw-copy';
 import { ChunkRow, CHUNKING, prepareRows, vectorLiteral } from './lib/rows';
 import { formatTable, tableOf } from './lib/report';
@@ -33,6 +34,7 @@ interface Size {
   keyword: Omit<KeywordSize, 'serviceEnv'>;
   /** Documents of ~125 chunks for the provider part. */
   providerDocuments: number;
+  tenant: TenantSize;
 }
 
 const SIZES: Record<string, Size> = {
@@ -47,6 +49,7 @@ const SIZES: Record<string, Size> = {
     scaleBatchDocuments: 10,
     keyword: { chunks: 1500, documentChars: 5000, queries: 10, referenceQueries: 5 },
     providerDocuments: 8,
+    tenant: { storeChunks: 3000, tenantDocuments: 15, documentChars: 5000, queries: 20 },
   },
   full: {
     name: 'full',
@@ -59,6 +62,7 @@ const SIZES: Record<string, Size> = {
     scaleBatchDocuments: 200,
     keyword: { chunks: 100_000, documentChars: 5000, queries: 200, referenceQueries: 20 },
     providerDocuments: 100,
+    tenant: { storeChunks: 100_000, tenantDocuments: 150, documentChars: 5000, queries: 200 },
   },
 };
 
@@ -91,8 +95,8 @@ async function main(): Promise<void> {
 
     figures.embedder = measureEmbedder(embedder, rows);
     figures.stages = measureStages(documents, embedder);
-    // BENCH_PARTS=ingest (or search, memory, keyword, provider, organic) runs one part alone while working on it; the table needs all.
-    const parts = new Set((process.env.BENCH_PARTS ?? 'ingest,search,memory,keyword,provider,organic').split(','));
+    // BENCH_PARTS=ingest (or search, memory, keyword, organic, tenant, provider) runs one part alone while working on it; the table needs all.
+    const parts = new Set((process.env.BENCH_PARTS ?? 'ingest,search,memory,keyword,organic,tenant,provider').split(','));
     if (parts.has('ingest')) figures.ingest = await measureIngest(url, pool, documents, rows, embedder, size);
     if (parts.has('search')) figures.search = await measureSearch(url, pool, corpus, embedder, size);
     if (parts.has('memory')) figures.memory = await measureMemory(url, pool, size);
@@ -102,6 +106,11 @@ async function main(): Promise<void> {
       const ingest = (app: AppProcess, schema: string, docs: string[]) =>
         ingestThroughApi(app, pool, schema, docs, { waitForIndex: false, perRequest: BATCH_DOCUMENTS });
       figures.organic = await measureOrganic(url, pool, documents, queries, embedder, ingest, size.serviceEnv);
+    }
+    if (parts.has('tenant')) {
+      const ingestInto = (app: AppProcess, schema: string, docs: string[], collection: string) =>
+        ingestThroughApi(app, pool, schema, docs, { waitForIndex: false, perRequest: BATCH_DOCUMENTS, collection });
+      figures.tenant = await measureTenant(url, pool, corpus, embedder, size.tenant, ingestInto, size.serviceEnv);
     }
     if (parts.has('provider')) figures.provider = await measureProvider(url, pool, providerDocuments(documents, size.providerDocuments));
   } finally {
@@ -228,7 +237,7 @@ async function ingestThroughApi(
   pool: Pool,
   schema: string,
   documents: string[],
-  options: { waitForIndex: boolean; perRequest: number },
+  options: { waitForIndex: boolean; perRequest: number; collection?: string },
 ): Promise<Figures> {
   const client = new HttpClient(app.baseUrl);
   const ids: string[] = [];
@@ -257,7 +266,9 @@ async function ingestThroughApi(
       documents.slice(i * options.perRequest, (i + 1) * options.perRequest),
     );
     await inParallel(batches, 2, async (batch) => {
-      const response = await client.json('POST', '/v1/ingest/batch', { documents: batch.map((text) => ({ text, chunking: CHUNKING })) });
+      const response = await client.json('POST', '/v1/ingest/batch', {
+        documents: batch.map((text) => ({ text, chunking: CHUNKING, collection: options.collection })),
+      });
       if (response.status !== 202) throw new Error(`batch ingest answered ${response.status}: ${JSON.stringify(response.body)}`);
       ids.push(...response.body.ingestions.map((i: { id: string }) => i.id));
     });

@@ -20,6 +20,7 @@ export function tableOf(f: any): Row[] {
   if (f.memory) add('peak RSS ingesting one 50 MB text (MB)', fixed(f.memory.peakRssMb, 0), '<= 300', f.memory.peakRssMb <= 300);
   if (f.keyword) keywordRows(f.keyword, add);
   if (f.organic) organicRows(f.organic, add);
+  if (f.tenant) tenantRows(f.tenant, add);
   if (f.provider) providerRows(f.provider, add);
   return rows;
 }
@@ -77,6 +78,21 @@ function organicRows(o: any, add: Add): void {
       ratio <= 1.5 && s.recallAt10 >= 0.95,
     );
   }
+}
+
+function tenantRows({ shared, alone }: any, add: Add): void {
+  add(
+    `tenant: ${shared.tenantChunks} chunks among ${shared.storeChunks}: HTTP p50 (ms), alone p50, ratio`,
+    `${fixed(shared.httpMs.p50, 2)}, ${fixed(alone.httpMs.p50, 2)}, ${fixed(shared.httpMs.p50 / alone.httpMs.p50, 2)}x`,
+    '<= 1.5x',
+    shared.httpMs.p50 <= 1.5 * alone.httpMs.p50,
+  );
+  add(
+    '  top_k filled; recall@10 (alone: recall@10)',
+    `${fixed(shared.filled * 100, 0)}%; ${fixed(shared.recallAt10, 3)} (${fixed(alone.recallAt10, 3)})`,
+    '100%; >= 0.95',
+    shared.filled === 1 && shared.recallAt10 >= 0.95,
+  );
 }
 
 function providerRows(p: any, add: Add): void {
