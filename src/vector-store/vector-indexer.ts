@@ -231,6 +231,9 @@ export class VectorIndexer implements OnApplicationBootstrap, BeforeApplicationS
   private async analyze(em: SqlEntityManager, through?: number): Promise<void> {
     const started = Date.now();
     await em.execute(`analyze ${this.table} ${PLANNED_COLUMNS}`);
+    // Every keyword query also reads the full-text index's pending list (recent inserts, unsorted); autovacuum
+    // merges it on PostgreSQL, but PGlite runs no autovacuum: merge it here, as often as statistics are taken.
+    await em.execute(`select gin_clean_pending_list('${this.schema}.chunk_vectors_tsv_gin'::regclass)`);
     if (through === undefined) {
       const [row] = await em.execute<{ last_seq: string | number | null }[]>(`select max(seq) as last_seq from ${this.table}`);
       through = Number(row.last_seq ?? 0);
