@@ -6,9 +6,10 @@ describe(WebAssets.name, () => {
 
   it("should hold the console's files with their content types, read once", () => {
     expect(sut.get('index.html')?.contentType).toBe('text/html; charset=utf-8');
-    expect(sut.get('app.js')?.contentType).toBe('text/javascript; charset=utf-8');
+    expect(sut.get('main.js')?.contentType).toBe('text/javascript; charset=utf-8');
     expect(sut.get('app.css')?.contentType).toBe('text/css; charset=utf-8');
-    expect(sut.get('index.html')?.body.toString()).toContain('/assets/app.js');
+    expect(sut.get('favicon.svg')?.contentType).toBe('image/svg+xml');
+    expect(sut.get('main.js')?.body.toString()).toContain("from './documents.js'");
   });
 
   it('should know no other name, and no path', () => {
