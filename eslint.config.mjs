@@ -42,5 +42,5 @@ export default tseslint.config(
     languageOptions: { parserOptions: { projectService: false, project: './tsconfig.bench.json' } },
   },
   { files: ['**/*.mjs', '**/*.cjs', '*.js', 'scripts/**/*.js'], languageOptions: { globals: globals.node } },
-  { files: ['src/web/public/**/*.js'], languageOptions: { globals: globals.browser, sourceType: 'script' } },
+  { files: ['src/web/public/**/*.js'], languageOptions: { globals: globals.browser, sourceType: 'module' } },
 );

@@ -37,12 +37,12 @@ describe(ApiKeyAuthenticator.name, () => {
     await expect(sut.authenticate(requestWith('/v1/search', `Bearer ${KEY_B}`))).resolves.toBeUndefined();
   });
 
-  it('should leave the probes and the API docs open', async () => {
-    for (const route of ['/health/live', '/health/ready', '/docs', '/docs/json', '/docs/*']) {
+  it("should leave the probes, the API docs and the web console's files open", async () => {
+    for (const route of ['/health/live', '/health/ready', '/docs', '/docs/json', '/docs/*', '/', '/assets/:name']) {
       await expect(sut.authenticate(requestWith(route))).resolves.toBeUndefined();
     }
     // Metrics, look-alikes and unknown paths (no route matched) need a key.
-    for (const route of ['/metrics', '/health/livez', '/v1/docs', undefined]) {
+    for (const route of ['/metrics', '/health/livez', '/v1/docs', '/v1/ingest', '/assets/x.js', undefined]) {
       await expect(sut.authenticate(requestWith(route))).rejects.toBeInstanceOf(AppError);
     }
   });

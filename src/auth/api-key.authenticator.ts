@@ -7,9 +7,10 @@ import { CollectionAccess, grantAccess } from './collection-access';
 
 /**
  * Routes (the matched route template, not the raw URL, so no path trick reaches another route) open even when
- * API keys are configured: the probes (orchestrators cannot always send a header) and the API docs.
+ * API keys are configured: the probes (orchestrators cannot always send a header), the API docs, and the web
+ * console's static files (`/`, `/assets/:name`: no data; the page asks for a key and sends it to /v1).
  */
-const PUBLIC_ROUTES = /^\/(health\/(live|ready)|docs(\/.*)?)$/;
+const PUBLIC_ROUTES = /^\/(|assets\/:name|health\/(live|ready)|docs(\/.*)?)$/;
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 

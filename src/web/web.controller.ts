@@ -1,8 +1,15 @@
-import { Controller, Get, Header, HttpCode, HttpStatus } from '@nestjs/common';
+import { Controller, Get, HttpCode, HttpStatus, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { AppError, ErrorCode } from '../common/errors/app-error';
 import { WebAssets } from './web-assets';
 
-/** The web page at `/` and its two assets. Everything it does goes through the public API under /v1. */
+const notFound = (name: string) => new AppError(ErrorCode.RouteNotFound, `No file /assets/${name}`);
+
+/**
+ * The web console at `/` and its files under `/assets/`. They hold no data, so they are served without an API
+ * key (the page asks for one); everything the console shows comes through the public API under /v1.
+ */
 @ApiExcludeController()
 @Controller()
 export class WebController {
@@ -10,25 +17,22 @@ export class WebController {
 
   @Get()
   @HttpCode(HttpStatus.OK)
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-cache')
-  page(): string {
-    return this.assets.get('index.html');
+  page(@Res({ passthrough: true }) reply: FastifyReply): Buffer {
+    return this.send(reply, 'index.html');
   }
 
-  @Get('assets/app.js')
+  @Get('assets/:name')
   @HttpCode(HttpStatus.OK)
-  @Header('content-type', 'text/javascript; charset=utf-8')
-  @Header('cache-control', 'no-cache')
-  script(): string {
-    return this.assets.get('app.js');
+  asset(@Param('name') name: string, @Res({ passthrough: true }) reply: FastifyReply): Buffer {
+    // The page itself lives at `/` only.
+    if (name === 'index.html') throw notFound(name);
+    return this.send(reply, name);
   }
 
-  @Get('assets/app.css')
-  @HttpCode(HttpStatus.OK)
-  @Header('content-type', 'text/css; charset=utf-8')
-  @Header('cache-control', 'no-cache')
-  styles(): string {
-    return this.assets.get('app.css');
+  private send(reply: FastifyReply, name: string): Buffer {
+    const asset = this.assets.get(name);
+    if (!asset) throw notFound(name);
+    void reply.header('content-type', asset.contentType).header('cache-control', 'no-cache');
+    return asset.body;
   }
 }

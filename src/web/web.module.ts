@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { WebAssets } from './web-assets';
 import { WebController } from './web.controller';
 
-/** A plain, dependency-free web page to ingest text or files, follow their status, search and delete. */
+/** The web console: a plain, dependency-free page over the public API (collections, documents, chunks, search, uploads). */
 @Module({
   controllers: [WebController],
   providers: [WebAssets],
