@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { AppProcess } from '../test/support/app-process';
 import { EmbeddingServer } from '../test/support/embedding-server';
 import { HttpClient } from './lib/http-client';
-import { startService } from './lib/service';
+import { startService, untilFinished } from './lib/service';
 import { CHUNKING } from './lib/rows';
 import { inParallel, round } from './lib/stats';
 
@@ -72,17 +72,7 @@ async function run(
       if (response.status !== 202) throw new Error(`ingest answered ${response.status}: ${JSON.stringify(response.body)}`);
       return response.body.id as string;
     });
-    let counts = { completed: 0, failed: 0, chunks: 0 };
-    while (counts.completed + counts.failed < ids.length) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const { rows } = await pool.query(
-        `select count(*) filter (where status = 'completed')::int as completed, count(*) filter (where status = 'failed')::int as failed,
-                coalesce(sum(chunk_count), 0)::int as chunks
-           from "${SCHEMA}".ingestion_requests where id = any($1::uuid[])`,
-        [ids],
-      );
-      counts = rows[0];
-    }
+    const counts = await untilFinished(pool, SCHEMA, ids);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     client.close();
     const answered = provider.requests.length - provider.throttled;

@@ -6,7 +6,7 @@ import type { Pool } from 'pg';
 import { loadConfig } from '../src/config/app-config';
 import { HashingEmbedder } from '../src/embedding/hashing.embedder';
 import { AppProcess, SERVICE_NODE_ARGS } from '../test/support/app-process';
-import { indexState, seedServiceTables, startService, waitUntilIndexed } from './lib/service';
+import { indexState, seedServiceTables, startService, untilFinished, waitUntilIndexed } from './lib/service';
 import { HttpClient } from './lib/http-client';
 import { KeywordSize, measureKeyword } from './keyword';
 import { Corpus } from './corpus';
@@ -274,17 +274,7 @@ async function ingestThroughApi(
     });
   }
   const postedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  let counts = { completed: 0, failed: 0, chunks: 0 };
-  while (counts.completed + counts.failed < documents.length) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const { rows } = await pool.query(
-      `select count(*) filter (where status = 'completed')::int as completed, count(*) filter (where status = 'failed')::int as failed,
-              coalesce(sum(chunk_count), 0)::int as chunks
-         from "${schema}".ingestion_requests where id = any($1::uuid[])`,
-      [ids],
-    );
-    counts = rows[0];
-  }
+  const counts = await untilFinished(pool, schema, ids);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   done = true;
   await sampler;

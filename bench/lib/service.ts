@@ -82,3 +82,19 @@ export async function waitUntilIndexed(pool: Pool, schema: string, options: { si
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** Waits until every ingestion of `ids` is completed or failed; their counts and the chunks stored (bounded: 30 minutes). */
+export async function untilFinished(pool: Pool, schema: string, ids: string[]): Promise<{ completed: number; failed: number; chunks: number }> {
+  const deadline = Date.now() + 30 * 60_000;
+  for (;;) {
+    const { rows } = await pool.query<{ completed: number; failed: number; chunks: number }>(
+      `select count(*) filter (where status = 'completed')::int as completed, count(*) filter (where status = 'failed')::int as failed,
+              coalesce(sum(chunk_count), 0)::int as chunks
+         from "${schema}".ingestion_requests where id = any($1::uuid[])`,
+      [ids],
+    );
+    if (rows[0].completed + rows[0].failed >= ids.length) return rows[0];
+    if (Date.now() > deadline) throw new Error(`not finished after 30 minutes: ${JSON.stringify(rows[0])}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,32 +1,21 @@
 import { AdaptiveLimit } from '../../src/embedding/adaptive-limit';
 import { EmbeddingBudget } from '../../src/embedding/embedding-budget';
-import { migratedOrm } from '../support/migrated-orm';
-import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+import { describeDatabase } from '../support/test-database';
+import { useMigratedDatabase } from '../support/use-test-app';
 
 /** Two processes' budgets on one database, synced by hand (the service syncs each second). */
 describeDatabase('EmbeddingBudget: one provider budget shared by the processes on a database', () => {
-  let database: TestDatabase;
-  let orm: Awaited<ReturnType<typeof migratedOrm>>;
-
-  beforeAll(async () => {
-    database = createTestDatabase();
-    orm = await migratedOrm(database.config());
-  });
-
-  afterAll(async () => {
-    await orm?.close();
-    await database?.drop();
-  });
+  const migrated = useMigratedDatabase();
 
   const processWith = (concurrency: number) => {
-    const config = database.config({
+    const config = migrated.database.config({
       EMBEDDING_PROVIDER: 'openai',
       EMBEDDING_BASE_URL: 'http://127.0.0.1:1',
       EMBEDDING_MODEL: 'shared-model',
       EMBEDDING_CONCURRENCY: String(concurrency),
     });
     const limit = new AdaptiveLimit(concurrency);
-    return { limit, budget: new EmbeddingBudget(limit, config, orm.em()) };
+    return { limit, budget: new EmbeddingBudget(limit, config, migrated.em()) };
   };
   /** A process sends a request (and gets its answer): it uses the provider now. */
   const use = async ({ limit }: { limit: AdaptiveLimit }, outcome: 'ok' | 'throttled' = 'ok') => {

@@ -11,8 +11,8 @@ import { countQueued, hasPendingWork } from '../../src/queue/sql/pending';
 import { recordProgress } from '../../src/queue/sql/progress';
 import { reclaimJobs, releaseJobs } from '../../src/queue/sql/release';
 import { cancelJob, requeueFailed, revokeClaims } from '../../src/queue/sql/revoke';
-import { migratedOrm } from '../support/migrated-orm';
-import { createTestDatabase, databaseTarget, describeDatabase, TestDatabase } from '../support/test-database';
+import { databaseTarget, describeDatabase } from '../support/test-database';
+import { useMigratedDatabase } from '../support/use-test-app';
 
 const LEASE_MS = 60_000;
 const TEXT_LIMIT = 1000;
@@ -38,23 +38,12 @@ function newRow(collection = 'queue'): NewRequestRow {
 
 /** The job queue's statements (src/queue/sql) on a bare migrated database, without the app. */
 describeDatabase('job queue SQL', () => {
-  let database: TestDatabase;
-  let orm: Awaited<ReturnType<typeof migratedOrm>>;
+  const orm = useMigratedDatabase();
   let em: SqlEntityManager;
-
-  beforeAll(async () => {
-    database = createTestDatabase();
-    orm = await migratedOrm(database.config());
-  });
 
   beforeEach(async () => {
     em = orm.em();
     await executeBound(em, `delete from ${jobsTable(em)}`, []);
-  });
-
-  afterAll(async () => {
-    await orm?.close();
-    await database?.drop();
   });
 
   const add = async (collection?: string) => {

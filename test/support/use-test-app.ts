@@ -3,7 +3,9 @@ import type { TestingModuleBuilder } from '@nestjs/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory';
 import type { AppConfig } from '../../src/config/app-config';
+import type { SqlEntityManager } from '../../src/database/sql';
 import { DbQueries } from './db-queries';
+import { migratedOrm } from './migrated-orm';
 import { createTestApp } from './test-app';
 import { createTestDatabase, TestDatabase } from './test-database';
 
@@ -65,4 +67,35 @@ export function useTestApp(
 /** The service as it runs, HTTP included (requests through app.inject), for e2e suites. */
 export function useHttpApp(env: Record<string, string> = {}): TestSuite<NestFastifyApplication> {
   return useSuite(createApp, env);
+}
+
+/** A suite's own database at the latest migration, without the app: for suites that test SQL directly. */
+export interface MigratedDatabase {
+  readonly database: TestDatabase;
+  /** A fresh entity manager on it. */
+  em(): SqlEntityManager;
+}
+
+/** Registers the set-up and tear-down of a bare migrated database (see useSuite). */
+export function useMigratedDatabase(): MigratedDatabase {
+  let database: TestDatabase | undefined;
+  let orm: Awaited<ReturnType<typeof migratedOrm>> | undefined;
+  beforeAll(async () => {
+    database = createTestDatabase();
+    orm = await migratedOrm(database.config());
+  });
+  afterAll(async () => {
+    await orm?.close();
+    await database?.drop();
+  });
+  const ready = () => {
+    if (!database || !orm) throw new Error('the database is not set up: use it in beforeAll or a test, not in the describe block');
+    return { database, orm };
+  };
+  return {
+    get database() {
+      return ready().database;
+    },
+    em: () => ready().orm.em(),
+  };
 }
