@@ -85,9 +85,11 @@ export abstract class HttpEmbedder extends Embedder {
       let failure: EmbedderError;
       let waitMs: number | undefined;
       let outcome: RequestOutcome = 'error';
-      let released = false;
-      await this.settings.slots.acquire(signal);
+      let held = false;
       try {
+        // Inside the try: a caller's deadline that runs out while waiting for a slot fails like one during the request.
+        await this.settings.slots.acquire(signal);
+        held = true;
         const response = await fetch(this.settings.url, {
           method: 'POST',
           headers: {
@@ -107,7 +109,7 @@ export abstract class HttpEmbedder extends Embedder {
           await response.body?.cancel();
           // Its halves take slots of their own.
           this.settings.slots.release(outcome);
-          released = true;
+          held = false;
           return await this.embedHalves(texts, signal);
         }
         const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
@@ -120,7 +122,7 @@ export abstract class HttpEmbedder extends Embedder {
       } catch (error) {
         failure = error instanceof EmbedderError ? error : new EmbedderError(`${this.name}: ${describeNetworkError(error, this.settings)}`, true);
       } finally {
-        if (!released) this.settings.slots.release(outcome);
+        if (held) this.settings.slots.release(outcome);
       }
       if (!failure.retryable || signal?.aborted) throw failure;
       if (attempt >= this.settings.maxRetries) {

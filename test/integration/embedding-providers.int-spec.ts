@@ -81,6 +81,23 @@ describe('HTTP embedding providers', () => {
       expect(server.throttled / server.requests.length).toBeLessThan(0.1);
     });
 
+    it('should fail a caller whose deadline runs out while it waits for a slot, as a deadline during the request does', async () => {
+      server = await EmbeddingServer.start(protocol, { script: () => ({ kind: 'embed', delayMs: 600_000 }) });
+      const sut = embedderFor(protocol, server.baseUrl, { EMBEDDING_CONCURRENCY: '1' });
+      const holder = new AbortController();
+      const holding = sut.embed(['holds the only slot'], holder.signal).catch((error: unknown) => error);
+      const deadline = new AbortController();
+      const waiting = sut.embed(['waits for it'], deadline.signal);
+      deadline.abort(new DOMException('The operation timed out.', 'TimeoutError'));
+      await expect(waiting).rejects.toMatchObject({
+        name: 'EmbedderError',
+        retryable: true,
+        message: expect.stringContaining('EMBEDDING_TIMEOUT_MS'),
+      });
+      holder.abort(new DOMException('The operation was aborted.', 'AbortError'));
+      expect(await holding).toBeInstanceOf(EmbedderError);
+    });
+
     it('should halve its batches for good when the provider answers 413', async () => {
       server = await EmbeddingServer.start(protocol, { limits: { concurrency: 64, maxInputs: 2 } });
       const sut = embedderFor(protocol, server.baseUrl, { EMBEDDING_BATCH_SIZE: '5' });
