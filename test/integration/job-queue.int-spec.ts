@@ -159,6 +159,18 @@ describeDatabase('job queue SQL', () => {
     expect((await rowOf(id)).status).toBe('cancelled');
   });
 
+  it('should let exactly one of a cancel and a completion racing for a running row win', async () => {
+    for (let round = 0; round < 10; round++) {
+      const id = await add();
+      await claim('worker-a');
+      // Separate entity managers: on PostgreSQL two connections, really at once.
+      const [completed, cancelled] = await Promise.all([completeJobs(orm.em(), 'worker-a', [{ id, chunkCount: 1 }]), cancelJob(orm.em(), id)]);
+      expect(completed.size === 1).toBe(!cancelled);
+      expect((await rowOf(id)).status).toBe(cancelled ? 'cancelled' : 'completed');
+      expect((await listAttempts(em, [id])).map((a) => a.outcome)).toEqual([cancelled ? 'cancelled' : 'completed']);
+    }
+  });
+
   it('should requeue failed rows by id, or by collection and error text', async () => {
     const [a, b, c] = [await add('one'), await add('one'), await add('two')];
     await claim('worker-a');
