@@ -76,6 +76,7 @@ async function run(
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     client.close();
     const answered = provider.requests.length - provider.throttled;
+    const busySeconds = ((provider.lastAnswerAt ?? 0) - (provider.firstRequestAt ?? 0)) / 1000;
     const inputsPerRequest = counts.chunks / answered;
     const chunksPerSecond = counts.chunks / seconds;
     const figures = {
@@ -93,6 +94,9 @@ async function run(
       /** Against the capacity at full batches (the target's definition) and at the batches really sent. */
       ofCapacity: round(chunksPerSecond / capacity(BATCH_SIZE), 3),
       ofCapacityAtSentBatches: round(chunksPerSecond / capacity(inputsPerRequest), 3),
+      /** While the provider was in use (its first request to its last answer): the share of its slots kept busy. */
+      providerBusySeconds: round(busySeconds, 2),
+      ofCapacityWhileInUse: round(counts.chunks / busySeconds / capacity(BATCH_SIZE), 3),
     };
     console.log(`[bench] provider, ${workers} worker(s), EMBEDDING_CONCURRENCY ${concurrency}: ${JSON.stringify(figures)}`);
     return figures;

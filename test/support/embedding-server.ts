@@ -36,6 +36,9 @@ export class EmbeddingServer {
   /** Requests refused with 429 (over limits.concurrency) and 413 (over limits.maxInputs). */
   throttled = 0;
   tooLarge = 0;
+  /** When (performance.now(), ms) the first request arrived and the last answer was sent: the window it was in use. */
+  firstRequestAt?: number;
+  lastAnswerAt?: number;
   private inFlight = 0;
   private readonly embedder: HashingEmbedder;
 
@@ -77,7 +80,11 @@ export class EmbeddingServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
-    res.once('close', () => this.inFlight--);
+    this.firstRequestAt ??= performance.now();
+    res.once('close', () => {
+      this.inFlight--;
+      this.lastAnswerAt = performance.now();
+    });
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as ReceivedRequest['body'];
