@@ -3,7 +3,7 @@ import { createApp } from '../../src/app.factory';
 import { IngestionPoller } from '../../src/ingestion/ingestion.poller';
 import { longText } from '../factories/long-text.factory';
 import { DbQueries } from '../support/db-queries';
-import { EmbeddingServer, Reply } from '../support/embedding-server';
+import { EmbeddingServer, REPLIES } from '../support/embedding-server';
 import { eventually, request } from '../support/http';
 import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
 import { useHttpApp } from '../support/use-test-app';
@@ -48,11 +48,7 @@ describeDatabase('retry and cancel: while the poller works', () => {
   let provider: EmbeddingServer;
   let app: NestFastifyApplication;
   let db: DbQueries;
-  const replies = {
-    embed: { kind: 'embed' },
-    refuse: { kind: 'fail', status: 400, body: { error: 'model "test-model" not found' } },
-    hang: { kind: 'embed', delayMs: 3_600_000 },
-  } satisfies Record<string, Reply>;
+  const replies = REPLIES;
   /** What the provider does with the next requests. */
   let mode: keyof typeof replies = 'embed';
 

@@ -4,7 +4,7 @@ import { chromium, type Browser, type Locator, type Page } from 'playwright-core
 import { samplePdf, SENTENCES } from '../factories/documents.factory';
 import { AppProcess, databaseEnv } from '../support/app-process';
 import { REPO_ROOT } from '../support/cli-process';
-import { EmbeddingServer, Reply } from '../support/embedding-server';
+import { EmbeddingServer, REPLIES } from '../support/embedding-server';
 import { eventually } from '../support/http';
 import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
 
@@ -74,11 +74,7 @@ describeDatabase('the web console', () => {
   let browser: Browser;
   let page: Page;
   const foreignRequests: string[] = [];
-  const replies = {
-    embed: { kind: 'embed' },
-    refuse: { kind: 'fail', status: 400, body: { error: 'model "test-model" not found' } },
-    hang: { kind: 'embed', delayMs: 3_600_000 },
-  } satisfies Record<string, Reply>;
+  const replies = REPLIES;
   let mode: keyof typeof replies = 'embed';
   /** Requests answered whatever the mode, before it applies. */
   let answerFirst = 0;

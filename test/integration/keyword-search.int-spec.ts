@@ -5,9 +5,8 @@ import { SubmissionService } from '../../src/queue/submission.service';
 import { allWordsStatement, anyWordStatement, type BoundStatement, QUERY_WORDS_SQL, termsOf } from '../../src/vector-store/keyword-search';
 import { KeywordQuery, VectorStore } from '../../src/vector-store/vector-store';
 import { newIngestion } from '../factories/ingestion.factory';
-import { DbQueries } from '../support/db-queries';
-import { createTestApp } from '../support/test-app';
-import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+import { describeDatabase } from '../support/test-database';
+import { useTestApp } from '../support/use-test-app';
 
 /** SEARCH_KEYWORD_CANDIDATES: far fewer than the chunks that hold the common word. */
 const CANDIDATES = 10;
@@ -35,17 +34,16 @@ function inputsOf(node: PlanNode, root: PlanNode): PlanNode[] {
 }
 
 describeDatabase('PgvectorStore keyword search: every word first, any word after, a bounded candidate set', () => {
-  let database: TestDatabase;
+  const suite = useTestApp({ SEARCH_KEYWORD_CANDIDATES: String(CANDIDATES), POLL_BATCH_SIZE: '20' });
   let app: INestApplicationContext;
   let em: SqlEntityManager;
   let sut: VectorStore;
 
   beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createTestApp(database.config({ SEARCH_KEYWORD_CANDIDATES: String(CANDIDATES), POLL_BATCH_SIZE: '20' }));
+    app = suite.app;
     em = app.get(SqlEntityManager);
     sut = app.get(VectorStore);
-    const db = new DbQueries(app);
+    const { db } = suite;
     // Paragraphs of 31–60 characters: the recursive chunker makes each one chunk of its own.
     const documents = [
       ...Array.from({ length: COMMON_CHUNKS / 20 }, (_, d) =>
@@ -64,11 +62,6 @@ describeDatabase('PgvectorStore keyword search: every word first, any word after
     }
     await app.get(IngestionPoller).tick();
     expect(await db.count('chunk_vectors')).toBe(COMMON_CHUNKS + LEDGER.length + REPEATED.length + 1);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
   });
 
   const texts = async (query: KeywordQuery) => (await sut.searchKeyword(query)).map((hit) => hit.chunkText);

@@ -8,6 +8,13 @@ export type Protocol = 'ollama' | 'openai';
 /** What the server does with one request: answer with the protocol (optionally late), or fail. */
 export type Reply = { kind: 'embed'; delayMs?: number } | { kind: 'fail'; status: number; body: unknown; headers?: Record<string, string> };
 
+/** The replies the suites switch between: answer, refuse as a provider refuses an unknown model, never answer. */
+export const REPLIES = {
+  embed: { kind: 'embed' },
+  refuse: { kind: 'fail', status: 400, body: { error: 'model "test-model" not found' } },
+  hang: { kind: 'embed', delayMs: 3_600_000 },
+} satisfies Record<string, Reply>;
+
 export interface ReceivedRequest {
   path: string;
   headers: IncomingMessage['headers'];
