@@ -46,7 +46,8 @@ export class AppProcess {
   ) {
     child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
-    this.exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    // 'close', not 'exit': only once stdout and stderr have ended is every line the process wrote in `output`.
+    this.exit = new Promise((resolve) => child.once('close', (code) => resolve(code)));
   }
 
   /** `nodeArgs`: options for node itself (before the script), by default those of `npm run start:prod`. */
