@@ -14,6 +14,7 @@ import { createPool, pgvectorVersion, recreateSchema, serverVersion } from './li
 import { LangchainPeer } from './lib/langchain-peer';
 import { measureOrganic } from './organic';
 import { measureProvider, providerDocuments } from './provider';
+import { measureSustained, SustainedSize } from './sustained';
 import { measureTenant, TenantSize } from './tenant';
 import { RawCopy } from './lib/raw-copy';
 import { ChunkRow, CHUNKING, prepareRows, vectorLiteral } from './lib/rows';
@@ -35,6 +36,7 @@ interface Size {
   /** Documents of ~125 chunks for the provider part. */
   providerDocuments: number;
   tenant: TenantSize;
+  sustained: SustainedSize;
 }
 
 const SIZES: Record<string, Size> = {
@@ -50,6 +52,7 @@ const SIZES: Record<string, Size> = {
     keyword: { chunks: 1500, documentChars: 5000, queries: 10, referenceQueries: 5 },
     providerDocuments: 8,
     tenant: { storeChunks: 3000, tenantDocuments: 15, documentChars: 5000, queries: 20 },
+    sustained: { seconds: 20 },
   },
   full: {
     name: 'full',
@@ -63,6 +66,7 @@ const SIZES: Record<string, Size> = {
     keyword: { chunks: 100_000, documentChars: 5000, queries: 200, referenceQueries: 20 },
     providerDocuments: 100,
     tenant: { storeChunks: 100_000, tenantDocuments: 150, documentChars: 5000, queries: 200 },
+    sustained: { seconds: 300 },
   },
 };
 
@@ -95,8 +99,8 @@ async function main(): Promise<void> {
 
     figures.embedder = measureEmbedder(embedder, rows);
     figures.stages = measureStages(documents, embedder);
-    // BENCH_PARTS=ingest (or search, memory, keyword, organic, tenant, provider) runs one part alone while working on it; the table needs all.
-    const parts = new Set((process.env.BENCH_PARTS ?? 'ingest,search,memory,keyword,organic,tenant,provider').split(','));
+    // BENCH_PARTS=ingest (or search, memory, keyword, organic, tenant, provider, sustained) runs one part alone while working on it; the table needs all.
+    const parts = new Set((process.env.BENCH_PARTS ?? 'ingest,search,memory,keyword,organic,tenant,provider,sustained').split(','));
     if (parts.has('ingest')) figures.ingest = await measureIngest(url, pool, documents, rows, embedder, size);
     if (parts.has('search')) figures.search = await measureSearch(url, pool, corpus, embedder, size);
     if (parts.has('memory')) figures.memory = await measureMemory(url, pool, size);
@@ -113,6 +117,11 @@ async function main(): Promise<void> {
       figures.tenant = await measureTenant(url, pool, corpus, embedder, size.tenant, ingestInto, size.serviceEnv);
     }
     if (parts.has('provider')) figures.provider = await measureProvider(url, pool, providerDocuments(documents, size.providerDocuments));
+    if (parts.has('sustained')) {
+      const queries = Array.from({ length: size.queries }, () => corpus.query(corpus.randomTopic()));
+      const chart = resultFile(size, '-sustained.png');
+      figures.sustained = await measureSustained(url, pool, documents, queries, CHUNKING, size.sustained, size.serviceEnv, chart);
+    }
   } finally {
     await pool.end();
   }
@@ -457,10 +466,15 @@ function mapValues<T extends Record<string, number>>(values: T, fn: (v: number) 
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, fn(v)])) as T;
 }
 
-function report(figures: Figures): void {
+/** bench/results/<date>[-smoke]<suffix>: a run's files, named by its day and size. */
+function resultFile(size: Pick<Size, 'name'>, suffix: string): string {
   const dir = join(process.cwd(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${new Date().toISOString().slice(0, 10)}${(figures.environment as Figures).size === 'smoke' ? '-smoke' : ''}.json`);
+  return join(dir, `${new Date().toISOString().slice(0, 10)}${size.name === 'smoke' ? '-smoke' : ''}${suffix}`);
+}
+
+function report(figures: Figures): void {
+  const file = resultFile({ name: String((figures.environment as Figures).size) }, '.json');
   writeFileSync(file, `${JSON.stringify(figures, null, 2)}\n`);
   const env = figures.environment as Figures;
   console.log(

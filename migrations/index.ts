@@ -11,6 +11,7 @@ import { Migration20261202100000_ingestion_listing } from './Migration2026120210
 import { Migration20261202200000_cancelled_status } from './Migration20261202200000_cancelled_status';
 import { Migration20261203000000_attempts_and_progress } from './Migration20261203000000_attempts_and_progress';
 import { Migration20261203100000_embedding_budget } from './Migration20261203100000_embedding_budget';
+import { Migration20261204000000_partitioned_chunk_vectors } from './Migration20261204000000_partitioned_chunk_vectors';
 
 /** Every migration, oldest first. `npm run migration:create` appends new ones here. */
 export const migrationsList = [
@@ -27,4 +28,5 @@ export const migrationsList = [
   Migration20261202200000_cancelled_status,
   Migration20261203000000_attempts_and_progress,
   Migration20261203100000_embedding_budget,
+  Migration20261204000000_partitioned_chunk_vectors,
 ];

@@ -21,10 +21,14 @@ export class RawCopy {
   async create(withVectorIndex: boolean): Promise<void> {
     await this.pool.query(`drop table if exists ${this.table}`);
     await this.pool.query(`create table ${this.table} (like ${this.serviceTable} including all)`);
-    // LIKE leaves the storage parameters (toast_tuple_target) behind: give the peer the service's.
-    const { rows } = await this.pool.query<{ options: string[] | null }>(`select reloptions as options from pg_class where oid = $1::regclass`, [
-      this.serviceTable,
-    ]);
+    // LIKE leaves the storage parameters (toast_tuple_target) behind: give the peer the service's (set on its
+    // partitions; LIKE does not copy partitioning, so the peer is one plain table).
+    const { rows } = await this.pool.query<{ options: string[] | null }>(
+      `select c.reloptions as options from pg_class c
+        where c.oid = $1::regclass or c.oid in (select inhrelid from pg_inherits where inhparent = $1::regclass)
+        order by c.reloptions is null limit 1`,
+      [this.serviceTable],
+    );
     if (rows[0]?.options?.length) await this.pool.query(`alter table ${this.table} set (${rows[0].options.join(', ')})`);
     // The service's partial segment indexes came along with LIKE: the peer gets one full index instead.
     for (const name of await this.hnswIndexNames()) await this.pool.query(`drop index ${name}`);

@@ -22,6 +22,7 @@ export function tableOf(f: any): Row[] {
   if (f.organic) organicRows(f.organic, add);
   if (f.tenant) tenantRows(f.tenant, add);
   if (f.provider) providerRows(f.provider, add);
+  if (f.sustained) sustainedRows(f.sustained, f.ingest?.rawCopy?.indexedChunksPerSecond, add);
   return rows;
 }
 
@@ -147,6 +148,23 @@ function keywordRows(k: any, add: Add): void {
   add('  old unbounded SQL p50 / p99 (ms): common; rare; topic', `${sql(k.common)}; ${sql(k.rare)}; ${sql(k.mixed)}`);
   add('  · old SQL, 20 in flight, p50 / p99 (ms)', `${fixed(k.inFlight20.oldSqlMs.p50, 1)} / ${fixed(k.inFlight20.oldSqlMs.p99, 1)}`);
   add('  rare code ranked first (keyword)', fixed(k.rareFoundFirst, 3), '1', k.rareFoundFirst === 1);
+}
+
+function sustainedRows(s: any, rawIndexedChunksPerSecond: number | undefined, add: Add): void {
+  add(
+    `sustained: ${s.seconds} s of batch ingest at the service's pace + 1 search client: chunks/s stored; 503s`,
+    `${fixed(s.chunksPerSecond, 0)}; ${s.requestsRefused503}`,
+  );
+  add('  unindexed tail, largest (chunks)', String(s.maxTail), `<= ${s.tailBound}`, s.maxTail <= s.tailBound);
+  add(
+    '  search p99, worst 10 s window; whole run p50 / p99 (ms)',
+    `${fixed(s.maxWindowP99)}; ${fixed(s.searchMs.p50)} / ${fixed(s.searchMs.p99)}`,
+    '<= 100',
+    s.maxWindowP99 <= 100,
+  );
+  if (rawIndexedChunksPerSecond === undefined) return;
+  const ratio = s.chunksPerSecond / rawIndexedChunksPerSecond;
+  add('  sustained / raw COPY into an indexed table', `${fixed(ratio, 2)}x`, '>= 2x', ratio >= 2);
 }
 
 export function formatTable(rows: Row[]): string {

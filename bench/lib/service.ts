@@ -3,6 +3,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppProcess, SERVICE_NODE_ARGS } from '../../test/support/app-process';
+import { addPartitionSql, parseBound, partitionsToAdd } from '../../src/vector-store/chunk-partitions';
 import { CHUNK_COPY_COLUMNS, ChunkRow, chunkCopyLine } from './rows';
 
 /** Starts the built service on `schema` (migrations applied at boot). */
@@ -28,13 +29,29 @@ export async function startService(
   return app.ready(60_000);
 }
 
+/** The service's chunk partitions (see ChunkPartitions), and where the last one ends. */
+async function partitionsOf(pool: Pool, schema: string) {
+  const { rows } = await pool.query<{ name: string; bound: string }>(
+    `select c.relname as name, pg_get_expr(c.relpartbound, c.oid) as bound from pg_inherits i join pg_class c on c.oid = i.inhrelid
+      where i.inhparent = $1::regclass`,
+    [`"${schema}".chunk_vectors`],
+  );
+  return rows.map((r) => parseBound(r.name, r.bound)).sort((a, b) => a.seqFrom - b.seqFrom);
+}
+
 /**
  * Appends chunk rows (and their completed request rows) to the service's tables, then waits for the service's
- * indexer to take them into one HNSW segment (a bulk load as the service handles it).
+ * indexer to take them into one HNSW segment per partition (a bulk load as the service handles it). A COPY
+ * bypasses the service's claims, which add the partitions chunks go to: so they are added here first.
  */
 export async function seedServiceTables(pool: Pool, schema: string, rows: ChunkRow[]): Promise<void> {
   const client = await pool.connect();
   try {
+    const [{ last }] = (await client.query<{ last: string }>(`select coalesce(max(seq), 0) as last from "${schema}".chunk_vectors`)).rows;
+    const width = Math.max(200_000, rows.length);
+    for (const range of partitionsToAdd(await partitionsOf(pool, schema), Number(last) + rows.length, width)) {
+      for (const sql of addPartitionSql(schema, range)) await client.query(sql);
+    }
     const requests = new Map<string, number>();
     for (const r of rows) requests.set(r.ingestionId, (requests.get(r.ingestionId) ?? 0) + 1);
     await pipeline(
@@ -59,7 +76,7 @@ export async function seedServiceTables(pool: Pool, schema: string, rows: ChunkR
   } finally {
     client.release();
   }
-  await waitUntilIndexed(pool, schema, { singleSegment: true });
+  await waitUntilIndexed(pool, schema, { onePerPartition: true });
 }
 
 /** The service's index segments and how many chunks no segment covers yet. */
@@ -72,12 +89,15 @@ export async function indexState(pool: Pool, schema: string): Promise<{ tail: nu
   return { tail: rows[0].n, segments: segments.map((s) => ({ seqFrom: Number(s.seqFrom), seqTo: Number(s.seqTo) })) };
 }
 
-/** Waits until every chunk is in an HNSW segment (and, with `singleSegment`, the indexer has merged them into one). */
-export async function waitUntilIndexed(pool: Pool, schema: string, options: { singleSegment?: boolean } = {}): Promise<void> {
+/** Waits until every chunk is in an HNSW segment (and, with `onePerPartition`, the indexer has merged each partition's into one). */
+export async function waitUntilIndexed(pool: Pool, schema: string, options: { onePerPartition?: boolean } = {}): Promise<void> {
   const deadline = Date.now() + 30 * 60_000;
   for (;;) {
     const state = await indexState(pool, schema);
-    if (state.tail === 0 && (!options.singleSegment || state.segments.length === 1)) return;
+    const partitions = new Set(
+      (await partitionsOf(pool, schema)).filter((p) => state.segments.some((s) => s.seqTo > p.seqFrom && s.seqTo <= p.seqTo)).map((p) => p.name),
+    );
+    if (state.tail === 0 && (!options.onePerPartition || state.segments.length === partitions.size)) return;
     if (Date.now() > deadline) throw new Error(`not indexed after 30 minutes: ${JSON.stringify(state)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -111,7 +111,7 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) INDEX_MAX_TAIL_CHUNKS = 1500;
   /**
    * Submissions are refused (503 INGEST_BACKLOG_FULL, Retry-After) while this many requests wait for a worker;
-   * 0 = no bound. Claims also pause while the unindexed tail is over 2 x INDEX_MAX_TAIL_CHUNKS.
+   * 0 = no bound. Claims also pause while the unindexed tail is over INDEX_MAX_TAIL_CHUNKS.
    */
   @Transform(toInt) @IsInt() @Min(0) INGEST_MAX_BACKLOG = 100_000;
   /** Otherwise the tail is indexed once no chunk has arrived for this many milliseconds. */
@@ -121,8 +121,13 @@ export class AppConfig {
    * milliseconds and no request is left to process: ingestion has stopped, and it would stay an exact scan.
    */
   @Transform(toInt) @IsInt() @Min(10) @Max(86_400_000) INDEX_IDLE_SEAL_MS = 30_000;
-  /** Above this many HNSW segments the indexer merges the smallest adjacent pair (each search scans every segment). */
+  /** Above this many HNSW segments in one partition the indexer merges its smallest adjacent pair (searches scan each). */
   @Transform(toInt) @IsInt() @Min(1) @Max(64) INDEX_MAX_SEGMENTS = 8;
+  /**
+   * Chunks per partition of chunk_vectors (by seq): a segment never crosses a partition's end, so a build reads
+   * at most this many chunks whatever the store's size. Applies to partitions added from now on.
+   */
+  @Transform(toInt) @IsInt() @Min(100) @Max(100_000_000) INDEX_PARTITION_CHUNKS = 200_000;
   /** maintenance_work_mem of an index build, in MB: a build whose graph fits is several times faster. */
   @Transform(toInt) @IsInt() @Min(64) @Max(65_536) INDEX_BUILD_MEMORY_MB = 1024;
 

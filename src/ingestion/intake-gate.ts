@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
 import { JobQueue } from '../queue/job-queue';
+import { ChunkPartitions } from '../vector-store/chunk-partitions';
 import { VectorIndexer } from '../vector-store/vector-indexer';
 
 /** How long a backlog count stands for: at 800 requests/s a count per request would be most of the work. */
@@ -9,8 +10,9 @@ const BACKLOG_CACHE_MS = 1000;
 
 /**
  * Backpressure, so that search stays fast when ingestion outruns the indexer:
- *  - claims pause while the unindexed tail is over twice INDEX_MAX_TAIL_CHUNKS (searches scan the tail
- *    exactly: an unbounded tail made vector search p50 16 s), and resume once a build has sealed it;
+ *  - claims pause while the unindexed tail is over INDEX_MAX_TAIL_CHUNKS (searches scan the tail exactly: an
+ *    unbounded tail made vector search p50 16 s), and resume once a build has sealed it. The claims already
+ *    in flight still add their chunks, so pausing at once the bound keeps the tail under twice it;
  *  - new submissions get 503 INGEST_BACKLOG_FULL with Retry-After once INGEST_MAX_BACKLOG requests wait,
  *    rather than a queue that grows without bound.
  */
@@ -23,6 +25,7 @@ export class IntakeGate {
   constructor(
     private readonly queue: JobQueue,
     private readonly indexer: VectorIndexer,
+    private readonly partitions: ChunkPartitions,
     private readonly config: AppConfig,
   ) {}
 
@@ -46,14 +49,18 @@ export class IntakeGate {
     this.backlog.count = Promise.resolve(waiting + adding);
   }
 
-  /** Whether the poller may claim now: not while the unindexed tail is over its bound. */
+  /**
+   * Whether the poller may claim now: not while the unindexed tail is over its bound. First adds the chunk
+   * partitions the claimed requests' chunks may need (see ChunkPartitions).
+   */
   async mayClaim(): Promise<boolean> {
+    await this.partitions.check();
     const tail = await this.indexer.tailChunks();
-    const bound = 2 * this.config.INDEX_MAX_TAIL_CHUNKS;
+    const bound = this.config.INDEX_MAX_TAIL_CHUNKS;
     const paused = tail > bound;
     if (paused !== this.paused) {
       this.paused = paused;
-      if (paused) this.logger.warn(`Claims paused: ${tail} unindexed chunks, over 2 x INDEX_MAX_TAIL_CHUNKS (${bound}); resuming once indexed`);
+      if (paused) this.logger.warn(`Claims paused: ${tail} unindexed chunks, over INDEX_MAX_TAIL_CHUNKS (${bound}); resuming once indexed`);
       else this.logger.log(`Claims resumed: the unindexed tail is down to ${tail} chunks`);
     }
     return !paused;

@@ -1,3 +1,4 @@
+import { partitionName } from './chunk-partitions';
 import { IndexPolicy, IndexSegment, nextBuild, segmentIndexName, TailState } from './index-segments';
 
 const policy: IndexPolicy = { minSegmentChunks: 100, maxTailChunks: 1000, quietMs: 1000, idleSealMs: 60_000, maxSegments: 3 };
@@ -76,5 +77,41 @@ describe(nextBuild.name, () => {
   it('should count chunks, not seq ranges (deleted chunks leave gaps)', () => {
     const segments = [segment(0, 8000, 100), segment(8000, 9000, 900), segment(9000, 9300, 300), segment(9300, 10_400, 1100)];
     expect(nextBuild(segments, busy(0, 10_400), policy)?.replaces).toEqual([segments[0], segments[1]]);
+  });
+
+  describe('with partitions', () => {
+    const partition = (seqFrom: number, seqTo: number) => ({ name: partitionName(seqFrom, seqTo), seqFrom, seqTo });
+    const partitions = [partition(0, 10_000), partition(10_000, 20_000), partition(20_000, 30_000)];
+
+    it('should end a new segment with its partition, and seal the rest of the tail in the next', () => {
+      expect(nextBuild([segment(0, 9000)], busy(1500, 10_500), policy, partitions)).toEqual({
+        seqFrom: 9000,
+        seqTo: 10_000,
+        replaces: [],
+        duringLoad: true,
+      });
+      expect(nextBuild([segment(0, 9000), segment(9000, 10_000)], busy(500, 10_500), policy, partitions)).toBeUndefined();
+      expect(nextBuild([segment(0, 10_000)], quiet(500, 10_500), policy, partitions)).toMatchObject({ seqFrom: 10_000, seqTo: 10_500 });
+    });
+
+    it('should merge only within a partition, and count the segments of each partition against the maximum', () => {
+      const first = [segment(0, 4000), segment(4000, 8000), segment(8000, 10_000)];
+      const second = [segment(10_000, 13_000), segment(13_000, 16_000), segment(16_000, 17_000)];
+      // Six segments over two partitions, three in each: at the maximum, not over it.
+      expect(nextBuild([...first, ...second], busy(0, 17_000), policy, partitions)).toBeUndefined();
+      const third = [...second, segment(17_000, 17_500)];
+      expect(nextBuild([...first, ...third], busy(0, 17_500), policy, partitions)).toEqual({
+        seqFrom: 16_000,
+        seqTo: 17_500,
+        replaces: [third[2], third[3]],
+      });
+      // Once quiet: each partition's pieces become one index, the oldest partition first; never one across both.
+      expect(nextBuild([...first, ...second], quiet(0, 17_000), policy, partitions)).toEqual({ seqFrom: 0, seqTo: 10_000, replaces: first });
+      expect(nextBuild([segment(0, 10_000), ...second], quiet(0, 17_000), policy, partitions)).toEqual({
+        seqFrom: 10_000,
+        seqTo: 17_000,
+        replaces: second,
+      });
+    });
   });
 });

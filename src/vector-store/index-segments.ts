@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlEntityManager, tableName } from '../database/sql';
+import { ChunkPartition, partitionOf } from './chunk-partitions';
 
 /**
  * One partial HNSW index over the chunks whose `seq` is in (seqFrom, seqTo]. Segments tile (0, last seqTo];
@@ -129,39 +130,75 @@ export interface BuildPlan {
 const QUIET_MERGE_RATIO = 1 / 4;
 
 /**
- * The next build, or undefined when the index is as it should be:
+ * The next build, or undefined when the index is as it should be. A segment never crosses the end of a
+ * partition of chunk_vectors (`partitions`; none known = one), so each build reads one partition:
  *  1. a tail at maxTailChunks, or a quiet or drained tail of at least minSegmentChunks or at the end of a
  *     load that was already sealed in part, or any tail once drained and unchanged for idleSealMs → a new
- *     segment over it (so a bulk load ends entirely indexed, and a small tail is not an exact scan for good);
- *  2. more than maxSegments → merge the adjacent pair with the fewest chunks;
- *  3. quiet, and the segments after some segment hold at least QUIET_MERGE_RATIO of its chunks → merge it and
- *     all after it in one build (the oldest such). A bulk load sealed piece by piece, alone or on top of an
- *     index, ends as one index; small additions to a large index wait until they add up, so no row is
- *     rebuilt more than a few times.
+ *     segment over it up to its partition's end (so a bulk load ends entirely indexed, and a small tail is not
+ *     an exact scan for good);
+ *  2. more than maxSegments in a partition → merge its adjacent pair with the fewest chunks;
+ *  3. quiet, and in a partition the segments after some segment hold at least QUIET_MERGE_RATIO of its chunks
+ *     → merge it and all after it in that partition in one build (the oldest such). A bulk load sealed piece
+ *     by piece, alone or on top of an index, ends as one index per partition; small additions to a large
+ *     index wait until they add up, so no row is rebuilt more than a few times.
  */
-export function nextBuild(segments: readonly IndexSegment[], tail: TailState, policy: IndexPolicy): BuildPlan | undefined {
+export function nextBuild(
+  segments: readonly IndexSegment[],
+  tail: TailState,
+  policy: IndexPolicy,
+  partitions: readonly ChunkPartition[] = [],
+): BuildPlan | undefined {
   const quiet = tail.idleMs >= policy.quietMs;
   const loadEnded = tail.endsLoad && tail.chunks > 0;
   const idle = tail.drained && tail.chunks > 0 && tail.unchangedMs >= policy.idleSealMs;
   if (tail.chunks >= policy.maxTailChunks || ((quiet || tail.drained) && (tail.chunks >= policy.minSegmentChunks || loadEnded)) || idle) {
-    return { seqFrom: indexedThrough(segments), seqTo: tail.lastSeq, replaces: [], duringLoad: !quiet && !tail.drained };
+    const seqFrom = indexedThrough(segments);
+    const partitionEnd = partitionOf(seqFrom + 1, partitions)?.seqTo ?? Number.POSITIVE_INFINITY;
+    return { seqFrom, seqTo: Math.min(tail.lastSeq, partitionEnd), replaces: [], duringLoad: !quiet && !tail.drained };
   }
-  const merge = (i: number): BuildPlan => ({ seqFrom: segments[i].seqFrom, seqTo: segments[i + 1].seqTo, replaces: [segments[i], segments[i + 1]] });
-  if (segments.length > policy.maxSegments) {
-    let smallest = 0;
-    const pairSize = (i: number) => segments[i].chunkCount + segments[i + 1].chunkCount;
-    for (let i = 1; i < segments.length - 1; i++) if (pairSize(i) < pairSize(smallest)) smallest = i;
-    return merge(smallest);
-  }
+  const groups = byPartition(segments, partitions);
+  for (const group of groups) if (group.length > policy.maxSegments) return mergeSmallestPair(group);
   if (!quiet) return undefined;
-  // The longest run of newest segments whose first is outweighed by those after it, merged in one build.
+  for (const group of groups) {
+    const plan = mergeOutweighed(group);
+    if (plan) return plan;
+  }
+  return undefined;
+}
+
+/** The segments in runs that share a partition, oldest first. */
+function byPartition(segments: readonly IndexSegment[], partitions: readonly ChunkPartition[]): IndexSegment[][] {
+  const groups: IndexSegment[][] = [];
+  let current: string | undefined;
+  for (const segment of segments) {
+    const partition = partitionOf(segment.seqTo, partitions)?.name ?? '';
+    if (groups.length === 0 || partition !== current) groups.push([]);
+    groups.at(-1)!.push(segment);
+    current = partition;
+  }
+  return groups;
+}
+
+const merge = (segments: readonly IndexSegment[]): BuildPlan => ({
+  seqFrom: segments[0].seqFrom,
+  seqTo: segments.at(-1)!.seqTo,
+  replaces: [...segments],
+});
+
+function mergeSmallestPair(segments: readonly IndexSegment[]): BuildPlan {
+  let smallest = 0;
+  const pairSize = (i: number) => segments[i].chunkCount + segments[i + 1].chunkCount;
+  for (let i = 1; i < segments.length - 1; i++) if (pairSize(i) < pairSize(smallest)) smallest = i;
+  return merge(segments.slice(smallest, smallest + 2));
+}
+
+/** The longest run of newest segments whose first is outweighed by those after it, merged in one build. */
+function mergeOutweighed(segments: readonly IndexSegment[]): BuildPlan | undefined {
   let after = 0;
   for (let i = segments.length - 1; i >= 0; i--) after += segments[i].chunkCount;
   for (let i = 0; i < segments.length - 1; i++) {
     after -= segments[i].chunkCount;
-    if (after >= segments[i].chunkCount * QUIET_MERGE_RATIO) {
-      return { seqFrom: segments[i].seqFrom, seqTo: segments.at(-1)!.seqTo, replaces: segments.slice(i) };
-    }
+    if (after >= segments[i].chunkCount * QUIET_MERGE_RATIO) return merge(segments.slice(i));
   }
   return undefined;
 }

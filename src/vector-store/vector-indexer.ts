@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { FailureStreak } from '../database/failure-streak';
 import { JobQueue } from '../queue/job-queue';
 import { SqlEntityManager, tableName } from '../database/sql';
+import { ChunkPartition, ChunkPartitions, partitionOf } from './chunk-partitions';
 import {
   HNSW_INDEX_METHOD,
   IndexSegment,
@@ -19,21 +20,10 @@ import {
   type BuildPlan,
   type IndexPolicy,
 } from './index-segments';
+import { PlannerStatistics } from './planner-statistics';
 
 const INTERVAL_NAME = 'vector-indexer';
 
-/**
- * The columns search plans are estimated on: seq (which segment a range is), and the filters collection and
- * ingestion_id. Without statistics on collection the planner took a collection holding 86k of 94k chunks for
- * 436 rows and chose an exact sort over a bitmap scan (483 ms) instead of the segment's HNSW index (22 ms).
- * Analyzing only these columns costs a fraction of a whole-table ANALYZE (50 ms against 230 ms at 14k chunks).
- * chunk_tsv's word frequencies let keyword search read a common word by a scan that stops early rather than
- * its whole GIN posting list (keyword-search.ts); at 117k chunks they add 20% (650 ms against 540 ms).
- */
-const PLANNED_COLUMNS = '(seq, collection, ingestion_id, chunk_tsv)';
-/** Statistics are refreshed once this many chunks, or this fraction of the table, arrived since the last time. */
-const ANALYZE_MIN_NEW_CHUNKS = 1000;
-const ANALYZE_MIN_NEW_FRACTION = 0.1;
 /** Held by the one instance that builds at a time (any fixed 64-bit number; the migrations use another). */
 const INDEXER_LOCK_KEY = 7_460_146_530;
 
@@ -55,14 +45,14 @@ export class VectorIndexer implements OnApplicationBootstrap, BeforeApplicationS
   private sealedDuringLoad = false;
   /** The server process of the build in progress on PostgreSQL, cancelled at shutdown. */
   private buildPid?: number;
-  /** The largest seq when this process last refreshed the planner's statistics (autovacuum is not relied on). */
-  private analyzedThrough = 0;
+  private readonly statistics = new PlannerStatistics(this.logger);
   /** The newest chunk's seq when this process first saw it, and when (by `clock`): how long no chunk has arrived. */
   private newestSeen?: { lastSeq: number; at: number };
 
   constructor(
     private readonly em: SqlEntityManager,
     private readonly catalog: SegmentCatalog,
+    private readonly partitions: ChunkPartitions,
     private readonly config: AppConfig,
     private readonly scheduler: SchedulerRegistry,
     private readonly queue: JobQueue,
@@ -166,7 +156,8 @@ export class VectorIndexer implements OnApplicationBootstrap, BeforeApplicationS
 
   private async checkAndBuild(): Promise<BuildPlan | undefined> {
     const em = this.em.fork();
-    await this.analyzeIfChanged(em);
+    const [row] = await em.execute<{ last_seq: string | number | null }[]>(`select max(seq) as last_seq from ${this.table}`);
+    await this.statistics.refreshIfChanged(em, await this.partitions.read(em), Number(row.last_seq ?? 0));
     // Most checks find nothing to do: decide that without a connection of its own or the lock.
     if (!(await this.planNext(em)) && (await this.leftovers(em)).length === 0) return undefined;
     if (this.config.usesEmbeddedDatabase) return this.buildNext(em);
@@ -205,14 +196,15 @@ export class VectorIndexer implements OnApplicationBootstrap, BeforeApplicationS
       // insert and search queues behind it for as long as any transaction writing chunks (a long text) is open.
       await run(`drop index ${client ? 'concurrently ' : ''}if exists ${this.schema}."${leftover}"`);
     }
-    const plan = await this.planNext(em);
+    const partitions = await this.partitions.read(em);
+    const plan = await this.planNext(em, partitions);
     if (!plan) return undefined;
     const started = Date.now();
-    const built = await this.build(plan, em, run, client !== undefined);
+    const built = await this.build(plan, em, run, client !== undefined, partitions);
     await this.catalog.replace(plan.replaces, built);
     if (plan.replaces.length === 0) this.sealedDuringLoad = plan.duringLoad === true;
     // Fresh statistics, or the planner may take a new segment's range for a few rows and scan it exactly.
-    await this.analyze(em);
+    await this.statistics.refresh(em, partitions, plan);
     for (const old of plan.replaces) await run(`drop index ${client ? 'concurrently ' : ''}if exists ${this.schema}."${old.indexName}"`);
     this.logger.log(
       `Built vector index segment ${built.indexName} (${built.chunkCount} chunks${plan.replaces.length ? `, merging ${plan.replaces.length} segments` : ''}) in ${Date.now() - started} ms`,
@@ -220,41 +212,28 @@ export class VectorIndexer implements OnApplicationBootstrap, BeforeApplicationS
     return plan;
   }
 
-  /** Refreshes the planner's statistics once enough chunks arrived since the last refresh. */
-  private async analyzeIfChanged(em: SqlEntityManager): Promise<void> {
-    const [row] = await em.execute<{ last_seq: string | number | null }[]>(`select max(seq) as last_seq from ${this.table}`);
-    const lastSeq = Number(row.last_seq ?? 0);
-    const arrived = lastSeq - this.analyzedThrough;
-    if (arrived >= Math.max(ANALYZE_MIN_NEW_CHUNKS, this.analyzedThrough * ANALYZE_MIN_NEW_FRACTION)) await this.analyze(em, lastSeq);
-  }
-
-  private async analyze(em: SqlEntityManager, through?: number): Promise<void> {
-    const started = Date.now();
-    await em.execute(`analyze ${this.table} ${PLANNED_COLUMNS}`);
-    // Every keyword query also reads the full-text index's pending list (recent inserts, unsorted); autovacuum
-    // merges it on PostgreSQL, but PGlite runs no autovacuum: merge it here, as often as statistics are taken.
-    await em.execute(`select gin_clean_pending_list('${this.schema}.chunk_vectors_tsv_gin'::regclass)`);
-    if (through === undefined) {
-      const [row] = await em.execute<{ last_seq: string | number | null }[]>(`select max(seq) as last_seq from ${this.table}`);
-      through = Number(row.last_seq ?? 0);
-    }
-    this.analyzedThrough = through;
-    this.logger.debug(`Analyzed ${this.table} ${PLANNED_COLUMNS} through seq ${through} in ${Date.now() - started} ms`);
-  }
-
   private get schema(): string {
     return `"${this.em.config.get('schema')}"`;
   }
 
-  private async build(plan: BuildPlan, em: SqlEntityManager, run: (sql: string) => Promise<void>, concurrently: boolean): Promise<IndexSegment> {
+  /** Builds the segment's index on its partition (the rows it reads), or on the table when it is not partitioned. */
+  private async build(
+    plan: BuildPlan,
+    em: SqlEntityManager,
+    run: (sql: string) => Promise<void>,
+    concurrently: boolean,
+    partitions: readonly ChunkPartition[],
+  ): Promise<IndexSegment> {
     const name = segmentIndexName(plan.seqFrom, plan.seqTo);
+    const partition = partitionOf(plan.seqTo, partitions);
+    const table = partition ? `${this.schema}."${partition.name}"` : this.table;
     // A larger maintenance_work_mem keeps the graph in memory during the build: several times faster.
     await run(`set maintenance_work_mem = '${this.config.INDEX_BUILD_MEMORY_MB}MB'`);
     // pgvector 0.6.0–0.8.1 has CVE-2026-3172 in parallel HNSW builds: build serially.
     await run(`set max_parallel_maintenance_workers = 0`);
     try {
       await run(
-        `create index ${concurrently ? 'concurrently ' : ''}"${name}" on ${this.table} using ${HNSW_INDEX_METHOD} where ${segmentCondition(plan)}`,
+        `create index ${concurrently ? 'concurrently ' : ''}"${name}" on ${table} using ${HNSW_INDEX_METHOD} where ${segmentCondition(plan)}`,
       );
     } catch (error) {
       // A failed CREATE INDEX CONCURRENTLY leaves an invalid index behind.
@@ -267,9 +246,9 @@ export class VectorIndexer implements OnApplicationBootstrap, BeforeApplicationS
     return { indexName: name, seqFrom: plan.seqFrom, seqTo: plan.seqTo, chunkCount: Number(row.n) };
   }
 
-  private async planNext(em: SqlEntityManager): Promise<BuildPlan | undefined> {
+  private async planNext(em: SqlEntityManager, partitions?: readonly ChunkPartition[]): Promise<BuildPlan | undefined> {
     const segments = await this.catalog.read(em);
-    return nextBuild(segments, await this.tail(em, segments), this.policy);
+    return nextBuild(segments, await this.tail(em, segments), this.policy, partitions ?? (await this.partitions.read(em)));
   }
 
   /**
@@ -279,7 +258,7 @@ export class VectorIndexer implements OnApplicationBootstrap, BeforeApplicationS
   private async leftovers(em: SqlEntityManager): Promise<string[]> {
     const rows = await em.execute<{ indexname: string }[]>(
       `select indexname from pg_indexes
-        where schemaname = ? and tablename = 'chunk_vectors' and indexname like ?
+        where schemaname = ? and indexname like ?
           and indexname not in (select index_name from ${tableName(em, 'vector_index_segments')})`,
       [em.config.get('schema'), `${SEGMENT_INDEX_PREFIX}%`],
     );

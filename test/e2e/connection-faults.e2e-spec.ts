@@ -179,7 +179,7 @@ if (unavailable) console.warn(`[connection faults] skipping: ${unavailable}`);
     await eventually(async () => {
       const [row] = await query<{ segments: string; invalid: string }>(
         `select (select count(*) from ingestion_service.vector_index_segments) as segments,
-                (select count(*) from pg_index i join pg_class c on c.oid = i.indrelid where c.relname = 'chunk_vectors' and not i.indisvalid) as invalid`,
+                (select count(*) from pg_index i join pg_class c on c.oid = i.indrelid where c.relname like 'chunk_vectors_p%' and not i.indisvalid) as invalid`,
       );
       return Number(row.segments) > 0 && row.invalid === '0' ? true : undefined;
     }, 30_000);

@@ -12,7 +12,7 @@ const TEN_CHUNKS = (n: number) => Array.from({ length: 10 }, (_, i) => `Document
 const CHUNKING = { strategy: 'recursive' as const, chunk_size: 40, chunk_overlap: 0 };
 
 describeDatabase('IntakeGate: backpressure when ingestion outruns the indexer', () => {
-  // The poller and the indexer are driven by hand; the tail bound is 2 x 10 chunks, the backlog bound 6.
+  // The poller and the indexer are driven by hand; claims pause over a tail of 10 chunks, the backlog bound 6.
   const suite = useTestApp({
     POLLER_ENABLED: 'false',
     POLL_BATCH_SIZE: '1',
@@ -44,14 +44,14 @@ describeDatabase('IntakeGate: backpressure when ingestion outruns the indexer', 
     expect(await db.count('ingestion_requests')).toBe(6);
   });
 
-  it('should pause claims while the unindexed tail is over 2 x INDEX_MAX_TAIL_CHUNKS and resume once it is indexed', async () => {
+  it('should pause claims while the unindexed tail is over INDEX_MAX_TAIL_CHUNKS and resume once it is indexed', async () => {
     const poller = app.get(IngestionPoller);
     const indexer = app.get(VectorIndexer);
     await db.inContext(() => poller.tick());
-    // Claims stop once the tail passes 20 chunks: each of the two claim loops may have stored one more document.
+    // Claims stop once the tail passes 10 chunks: each of the two claim loops may have stored one more document.
     const tail = await indexer.tailChunks();
-    expect(tail).toBeGreaterThan(20);
-    expect(tail).toBeLessThanOrEqual(40);
+    expect(tail).toBeGreaterThan(10);
+    expect(tail).toBeLessThanOrEqual(30);
     expect(await db.count('ingestion_requests', "status = 'accepted'")).toBeGreaterThan(0);
     expect(await db.inContext(() => poller.tick())).toBe(0);
 

@@ -1,6 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Clock } from '../../src/common/clock';
-import { SqlEntityManager, tableName } from '../../src/database/sql';
 import { IngestionPoller } from '../../src/ingestion/ingestion.poller';
 import { SubmissionService } from '../../src/queue/submission.service';
 import { SegmentCatalog } from '../../src/vector-store/index-segments';
@@ -8,41 +7,35 @@ import { VectorIndexer } from '../../src/vector-store/vector-indexer';
 import { newIngestion } from '../factories/ingestion.factory';
 import { DbQueries } from '../support/db-queries';
 import { ManualClock } from '../support/manual-clock';
-import { createTestApp } from '../support/test-app';
-import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+import { describeDatabase } from '../support/test-database';
+import { useTestApp } from '../support/use-test-app';
 
 const IDLE_SEAL_MS = 3_600_000;
 const CHUNKS_PER_DOCUMENT = 20;
 
 describeDatabase('VectorIndexer: a tail below INDEX_MIN_SEGMENT_CHUNKS is sealed once ingestion is idle', () => {
-  let database: TestDatabase;
+  const clock = new ManualClock();
+  const suite = useTestApp(
+    {
+      // 20 chunks a document, well below the minimum: only the idle rule can seal them.
+      INDEX_MIN_SEGMENT_CHUNKS: '50',
+      INDEX_MAX_TAIL_CHUNKS: '1000',
+      INDEX_QUIET_MS: '10',
+      INDEX_IDLE_SEAL_MS: String(IDLE_SEAL_MS),
+      POLL_BATCH_SIZE: '50',
+    },
+    (builder) => builder.overrideProvider(Clock).useValue(clock),
+  );
   let app: INestApplicationContext;
   let db: DbQueries;
   let sut: VectorIndexer;
   let catalog: SegmentCatalog;
-  const clock = new ManualClock();
 
-  beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createTestApp(
-      database.config({
-        // 20 chunks a document, well below the minimum: only the idle rule can seal them.
-        INDEX_MIN_SEGMENT_CHUNKS: '50',
-        INDEX_MAX_TAIL_CHUNKS: '1000',
-        INDEX_QUIET_MS: '10',
-        INDEX_IDLE_SEAL_MS: String(IDLE_SEAL_MS),
-        POLL_BATCH_SIZE: '50',
-      }),
-      (builder) => builder.overrideProvider(Clock).useValue(clock),
-    );
-    db = new DbQueries(app);
+  beforeAll(() => {
+    app = suite.app;
+    db = suite.db;
     sut = app.get(VectorIndexer);
     catalog = app.get(SegmentCatalog);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
   });
 
   /** Accepts one document of 20 chunks; the poller stores them only when `process` is called. */
@@ -57,15 +50,7 @@ describeDatabase('VectorIndexer: a tail below INDEX_MIN_SEGMENT_CHUNKS is sealed
     );
   const process = () => app.get(IngestionPoller).tick();
 
-  async function validSegmentIndexes(): Promise<string[]> {
-    const em = app.get(SqlEntityManager);
-    const rows = await em.execute<{ name: string }[]>(
-      `select c.relname as name from pg_index i join pg_class c on c.oid = i.indexrelid
-        where i.indrelid = ?::regclass and i.indisvalid and c.relname like 'chunk_vectors_hnsw_%' order by c.relname`,
-      [tableName(em, 'chunk_vectors')],
-    );
-    return rows.map((r) => r.name);
-  }
+  const validSegmentIndexes = async () => (await db.segmentIndexes()).filter((i) => i.valid).map((i) => i.name);
 
   it('should leave a small tail to exact search until no chunk has arrived for INDEX_IDLE_SEAL_MS, then seal it', async () => {
     await submit(0);

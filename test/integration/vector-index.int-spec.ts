@@ -4,6 +4,7 @@ import { SqlEntityManager, tableName } from '../../src/database/sql';
 import { Embedder } from '../../src/embedding/embedder';
 import { IngestionPoller } from '../../src/ingestion/ingestion.poller';
 import { SubmissionService } from '../../src/queue/submission.service';
+import { ChunkPartitions } from '../../src/vector-store/chunk-partitions';
 import { SegmentCatalog, segmentCondition } from '../../src/vector-store/index-segments';
 import { VectorIndexer } from '../../src/vector-store/vector-indexer';
 import { VectorStore } from '../../src/vector-store/vector-store';
@@ -71,13 +72,7 @@ describeDatabase('VectorIndexer: HNSW segments built in the background, the newe
 
   const storeTop10 = async () => (await store.search({ vector: query, topK: 10, efSearch: 200 })).map((h) => h.score.toFixed(6));
 
-  async function segmentIndexes(): Promise<{ name: string; valid: boolean }[]> {
-    return em.execute(
-      `select c.relname as name, i.indisvalid as valid from pg_index i join pg_class c on c.oid = i.indexrelid
-        where i.indrelid = ?::regclass and c.relname like 'chunk_vectors_hnsw_%' order by c.relname`,
-      [tableName(em, 'chunk_vectors')],
-    );
-  }
+  const segmentIndexes = async () => (await db.segmentIndexes()).map(({ name, valid }) => ({ name, valid }));
 
   /** Lets the tail go quiet, then builds until the policy is satisfied. */
   async function settle(): Promise<void> {
@@ -140,9 +135,10 @@ describeDatabase('VectorIndexer: HNSW segments built in the background, the newe
   });
 
   it("should keep the planner's statistics on the columns searches filter by, so it estimates a collection's size", async () => {
-    const rows = await em.execute<{ attname: string }[]>(`select attname from pg_stats where schemaname = ? and tablename = 'chunk_vectors'`, [
-      em.config.get('schema'),
-    ]);
+    const rows = await em.execute<{ attname: string }[]>(
+      `select distinct attname from pg_stats where schemaname = ? and tablename like 'chunk_vectors_p%'`,
+      [em.config.get('schema')],
+    );
     expect(rows.map((r) => r.attname)).toEqual(expect.arrayContaining(['seq', 'collection', 'ingestion_id', 'chunk_tsv']));
     const [plan] = await em.execute<Record<string, string>[]>(`explain select 1 from ${tableName(em, 'chunk_vectors')} where collection = 'default'`);
     const estimated = Number(/rows=(\d+)/.exec(Object.values(plan)[0])![1]);
@@ -154,7 +150,8 @@ describeDatabase('VectorIndexer: HNSW segments built in the background, the newe
   it('should drop a leftover index of a build that did not finish', async () => {
     const [last] = (await catalog.read()).slice(-1);
     const leftover = `chunk_vectors_hnsw_${last.seqTo}_${last.seqTo + 999}`;
-    await em.execute(`create index "${leftover}" on ${tableName(em, 'chunk_vectors')} (seq) where seq > ${last.seqTo}`);
+    const [partition] = (await app.get(ChunkPartitions).read()).slice(-1);
+    await em.execute(`create index "${leftover}" on "${em.config.get('schema')}"."${partition.name}" (seq) where seq > ${last.seqTo}`);
     await indexer.tick();
     expect((await segmentIndexes()).map((i) => i.name)).not.toContain(leftover);
   });

@@ -57,9 +57,9 @@ describeDatabase('PgvectorStore filtered search', () => {
     const schema = `"${em.config.get('schema')}"`;
     await em
       .transactional(async (tx) => {
-        await tx.execute(
-          `drop index ${schema}.chunk_vectors_collection_created_idx, ${schema}.chunk_vectors_source_metadata_gin, ${schema}.chunk_vectors_seq_idx`,
-        );
+        await tx.execute(`drop index ${schema}.chunk_vectors_collection_created_idx, ${schema}.chunk_vectors_source_metadata_gin`);
+        // The primary key is seq: it reaches a segment's range without the HNSW index.
+        await tx.execute(`alter table ${tableName(tx, 'chunk_vectors')} drop constraint chunk_vectors_pkey`);
         await tx.execute('set local enable_seqscan = off');
         result = await fn();
         throw rollback;

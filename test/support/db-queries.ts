@@ -31,6 +31,16 @@ export class DbQueries {
     return rows.map((r) => JSON.parse(r.embedding) as number[]);
   }
 
+  /** The HNSW segment indexes (valid or not) and the table each is on (a partition of chunk_vectors), by name. */
+  async segmentIndexes(): Promise<{ name: string; valid: boolean; table: string }[]> {
+    return this.em.execute(
+      `select c.relname as name, i.indisvalid as valid, t.relname as "table"
+         from pg_index i join pg_class c on c.oid = i.indexrelid join pg_class t on t.oid = i.indrelid
+        where c.relnamespace = ?::regnamespace and c.relname like 'chunk_vectors_hnsw_%' order by c.relname`,
+      [`"${this.em.config.get('schema')}"`],
+    );
+  }
+
   /** Moves a request's lock into the past, as if its worker had died long ago. */
   async expireLock(id: string): Promise<void> {
     await this.em.execute(`update ${tableName(this.em, 'ingestion_requests')} set locked_at = now() - interval '1 day' where id = ?`, [id]);
