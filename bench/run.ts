@@ -14,6 +14,7 @@ import { createPool, pgvectorVersion, recreateSchema, serverVersion } from './li
 import { LangchainPeer } from './lib/langchain-peer';
 import { measureOrganic } from './organic';
 import { measureProvider, providerDocuments } from './provider';
+import { measureEmbedded } from './embedded';
 import { measureSustained, SustainedSize } from './sustained';
 import { measureTenant, TenantSize } from './tenant';
 import { RawCopy } from './lib/raw-copy';
@@ -99,8 +100,8 @@ async function main(): Promise<void> {
 
     figures.embedder = measureEmbedder(embedder, rows);
     figures.stages = measureStages(documents, embedder);
-    // BENCH_PARTS=ingest (or search, memory, keyword, organic, tenant, provider, sustained) runs one part alone while working on it; the table needs all.
-    const parts = new Set((process.env.BENCH_PARTS ?? 'ingest,search,memory,keyword,organic,tenant,provider,sustained').split(','));
+    // BENCH_PARTS=ingest (or search, memory, keyword, organic, tenant, provider, sustained, embedded) runs one part alone while working on it; the table needs all.
+    const parts = new Set((process.env.BENCH_PARTS ?? 'ingest,search,memory,keyword,organic,tenant,provider,sustained,embedded').split(','));
     if (parts.has('ingest')) figures.ingest = await measureIngest(url, pool, documents, rows, embedder, size);
     if (parts.has('search')) figures.search = await measureSearch(url, pool, corpus, embedder, size);
     if (parts.has('memory')) figures.memory = await measureMemory(url, pool, size);
@@ -121,6 +122,10 @@ async function main(): Promise<void> {
       const queries = Array.from({ length: size.queries }, () => corpus.query(corpus.randomTopic()));
       const chart = resultFile(size, '-sustained.png');
       figures.sustained = await measureSustained(url, pool, documents, queries, CHUNKING, size.sustained, size.serviceEnv, chart);
+    }
+    if (parts.has('embedded')) {
+      const queries = Array.from({ length: size.queries }, () => corpus.query(corpus.randomTopic()));
+      figures.embedded = await measureEmbedded(url, pool, documents, queries, embedder, CHUNKING, size.serviceEnv);
     }
   } finally {
     await pool.end();
@@ -340,22 +345,18 @@ async function measureSearch(url: string, pool: Pool, corpus: Corpus, embedder: 
       const ingestBatch = await ingestThroughApi(app, pool, SEARCH_SCHEMA, batch, { waitForIndex: false, perRequest: BATCH_DOCUMENTS });
       loaded += Number(ingestBatch.chunks);
 
-      const peer = new LangchainPeer(url, embedder, PEER_SCHEMA, 'langchain_search');
-      await peer.create(false);
-      await peer.addRows(await readServiceRows(pool, SEARCH_SCHEMA));
-      await peer.createVectorIndex();
-      const langchain = await timeQueries(queries, async (q) => {
-        if ((await peer.search(q, TOP_K)) !== TOP_K) throw new Error('LangChain returned too few results');
-      });
-      await peer.close();
+      // The peer holds every chunk in this process's memory on the way in: beyond 100k (BENCH_LARGE) it is left out.
+      const langchain = scale <= 100_000 ? await langchainSearch(url, pool, embedder, queries) : undefined;
       log(
-        `at ${loaded} chunks: HTTP p50 ${round(http.p50, 2)} ms, raw SQL p50 ${round(raw.latency.p50, 2)} ms, LangChain p50 ${round(langchain.p50, 2)} ms, recall@10 ${raw.recall}`,
+        `at ${loaded} chunks: HTTP p50 ${round(http.p50, 2)} ms, raw SQL p50 ${round(raw.latency.p50, 2)} ms, LangChain p50 ${round(langchain?.p50 ?? NaN, 2)} ms, recall@10 ${raw.recall}`,
       );
       results.push({
         chunks: loaded,
+        loadAndIndexSeconds: round(load.seconds, 1),
+        hnswIndexMb: await hnswIndexMb(pool, SEARCH_SCHEMA),
         httpMs: mapValues(http, (v) => round(v, 2)),
         rawSqlMs: mapValues(raw.latency, (v) => round(v, 2)),
-        langchainMs: mapValues(langchain, (v) => round(v, 2)),
+        ...(langchain ? { langchainMs: mapValues(langchain, (v) => round(v, 2)) } : {}),
         recallAt10: raw.recall,
         ingestChunksPerSecond: ingestBatch.chunksPerSecond,
       });
@@ -364,6 +365,30 @@ async function measureSearch(url: string, pool: Pool, corpus: Corpus, embedder: 
     await app.stop();
   }
   return { scales: results };
+}
+
+/** The same queries through LangChain's similaritySearch on its own table holding the service's chunks. */
+async function langchainSearch(url: string, pool: Pool, embedder: HashingEmbedder, queries: string[]) {
+  const peer = new LangchainPeer(url, embedder, PEER_SCHEMA, 'langchain_search');
+  try {
+    await peer.create(false);
+    await peer.addRows(await readServiceRows(pool, SEARCH_SCHEMA));
+    await peer.createVectorIndex();
+    return await timeQueries(queries, async (q) => {
+      if ((await peer.search(q, TOP_K)) !== TOP_K) throw new Error('LangChain returned too few results');
+    });
+  } finally {
+    await peer.close();
+  }
+}
+
+/** The size of the service's HNSW segment indexes, in MB. */
+async function hnswIndexMb(pool: Pool, schema: string): Promise<number> {
+  const { rows } = await pool.query<{ bytes: string | null }>(
+    `select sum(pg_relation_size(c.oid)) as bytes from pg_class c where c.relnamespace = $1::regnamespace and c.relname like 'chunk_vectors_hnsw_%'`,
+    [`"${schema}"`],
+  );
+  return round(Number(rows[0].bytes ?? 0) / 2 ** 20, 1);
 }
 
 async function timeQueries(queries: string[], run: (q: string) => Promise<void>): Promise<{ p50: number; p95: number; p99: number }> {

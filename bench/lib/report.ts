@@ -17,11 +17,13 @@ export function tableOf(f: any): Row[] {
   add('corpus chunking / embedding, in-process (s)', `${fixed(f.stages.chunkSeconds, 2)} / ${fixed(f.stages.embedSeconds, 2)}`);
   if (f.ingest) ingestRows(f.ingest, add);
   for (const s of f.search?.scales ?? []) searchRows(s, add);
+  largeRows(f.search?.scales ?? [], add);
   if (f.memory) add('peak RSS ingesting one 50 MB text (MB)', fixed(f.memory.peakRssMb, 0), '<= 300', f.memory.peakRssMb <= 300);
   if (f.keyword) keywordRows(f.keyword, add);
   if (f.organic) organicRows(f.organic, add);
   if (f.tenant) tenantRows(f.tenant, add);
   if (f.provider) providerRows(f.provider, add);
+  if (f.embedded) embeddedRows(f.embedded, add);
   if (f.sustained) sustainedRows(f.sustained, f.ingest?.rawCopy?.indexedChunksPerSecond, add);
   return rows;
 }
@@ -121,14 +123,28 @@ function providerRows(p: any, add: Add): void {
 function searchRows(s: any, add: Add): void {
   add(`search at ${s.chunks} chunks, HTTP p50/p95/p99 (ms)`, `${fixed(s.httpMs.p50, 2)} / ${fixed(s.httpMs.p95, 2)} / ${fixed(s.httpMs.p99, 2)}`);
   add('  raw SQL p50/p95/p99 (ms)', `${fixed(s.rawSqlMs.p50, 2)} / ${fixed(s.rawSqlMs.p95, 2)} / ${fixed(s.rawSqlMs.p99, 2)}`);
-  add(
-    '  LangChain similaritySearch p50/p95/p99 (ms)',
-    `${fixed(s.langchainMs.p50, 2)} / ${fixed(s.langchainMs.p95, 2)} / ${fixed(s.langchainMs.p99, 2)}`,
-  );
+  if (s.langchainMs) {
+    add(
+      '  LangChain similaritySearch p50/p95/p99 (ms)',
+      `${fixed(s.langchainMs.p50, 2)} / ${fixed(s.langchainMs.p95, 2)} / ${fixed(s.langchainMs.p99, 2)}`,
+    );
+  }
   add('  HTTP p50 / raw SQL p50', `${fixed(s.httpMs.p50 / s.rawSqlMs.p50, 2)}x`, '<= 1.5x', s.httpMs.p50 <= 1.5 * s.rawSqlMs.p50);
-  add('  HTTP p50 below LangChain p50', `${fixed(s.httpMs.p50, 2)} vs ${fixed(s.langchainMs.p50, 2)}`, 'below', s.httpMs.p50 < s.langchainMs.p50);
+  if (s.langchainMs) {
+    add('  HTTP p50 below LangChain p50', `${fixed(s.httpMs.p50, 2)} vs ${fixed(s.langchainMs.p50, 2)}`, 'below', s.httpMs.p50 < s.langchainMs.p50);
+  }
   add('  recall@10, HNSW vs exact scan', fixed(s.recallAt10, 3), '>= 0.95', s.recallAt10 >= 0.95);
   add('  ingest via API at this size (chunks/s)', fixed(s.ingestChunksPerSecond, 0));
+  if (s.loadAndIndexSeconds !== undefined)
+    add('  COPY in + indexed by the service (s); HNSW indexes (MB)', `${fixed(s.loadAndIndexSeconds)}; ${fixed(s.hnswIndexMb)}`);
+}
+
+/** `large` (BENCH_LARGE=1): the ingest rate into a store of 1M chunks against the smallest scale's. */
+function largeRows(scales: any[], add: Add): void {
+  const [smallest, largest] = [scales[0], scales.at(-1)];
+  if (!smallest || !largest || largest.chunks < 1_000_000) return;
+  const ratio = largest.ingestChunksPerSecond / smallest.ingestChunksPerSecond;
+  add(`large: ingest via API at ${largest.chunks} chunks / at ${smallest.chunks}`, `${fixed(ratio, 2)}x`, '>= 0.8x', ratio >= 0.8);
 }
 
 function keywordRows(k: any, add: Add): void {
@@ -148,6 +164,15 @@ function keywordRows(k: any, add: Add): void {
   add('  old unbounded SQL p50 / p99 (ms): common; rare; topic', `${sql(k.common)}; ${sql(k.rare)}; ${sql(k.mixed)}`);
   add('  · old SQL, 20 in flight, p50 / p99 (ms)', `${fixed(k.inFlight20.oldSqlMs.p50, 1)} / ${fixed(k.inFlight20.oldSqlMs.p99, 1)}`);
   add('  rare code ranked first (keyword)', fixed(k.rareFoundFirst, 3), '1', k.rareFoundFirst === 1);
+}
+
+function embeddedRows(e: any, add: Add): void {
+  const side = (s: any, seconds: number) => `${fixed(seconds, 2)} s, ${fixed(s.chunksPerSecond, 0)} chunks/s; p50 ${fixed(s.searchMs.p50, 1)} ms`;
+  add('embedded: the corpus until searchable (indexed); search p50 — native PostgreSQL', side(e.native, e.native.secondsUntilIndexed));
+  add('  PGlite (the embedded default)', side(e.embedded, e.embedded.secondsUntilIndexed));
+  add('  LanceDB 0.31 in-process (chunk + embed + load, exact scan; search without HTTP)', side(e.lancedb, e.lancedb.secondsUntilSearchable));
+  add('  PGlite / native: ingest chunks/s', `${fixed(e.embeddedVsNative.ingest, 2)}x`, '>= 0.5x', e.embeddedVsNative.ingest >= 0.5);
+  add('  PGlite / native: search p50', `${fixed(e.embeddedVsNative.searchP50, 2)}x`, '<= 2x', e.embeddedVsNative.searchP50 <= 2);
 }
 
 function sustainedRows(s: any, rawIndexedChunksPerSecond: number | undefined, add: Add): void {

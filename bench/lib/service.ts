@@ -3,6 +3,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppProcess, SERVICE_NODE_ARGS } from '../../test/support/app-process';
+import { loadConfig } from '../../src/config/app-config';
 import { addPartitionSql, parseBound, partitionsToAdd } from '../../src/vector-store/chunk-partitions';
 import { CHUNK_COPY_COLUMNS, ChunkRow, chunkCopyLine } from './rows';
 
@@ -48,7 +49,7 @@ export async function seedServiceTables(pool: Pool, schema: string, rows: ChunkR
   const client = await pool.connect();
   try {
     const [{ last }] = (await client.query<{ last: string }>(`select coalesce(max(seq), 0) as last from "${schema}".chunk_vectors`)).rows;
-    const width = Math.max(200_000, rows.length);
+    const width = loadConfig({}).INDEX_PARTITION_CHUNKS;
     for (const range of partitionsToAdd(await partitionsOf(pool, schema), Number(last) + rows.length, width)) {
       for (const sql of addPartitionSql(schema, range)) await client.query(sql);
     }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
 import { FailureStreak } from '../database/failure-streak';
 import { executeBound, SqlEntityManager, tableName } from '../database/sql';
-import { AdaptiveLimit } from './adaptive-limit';
+import { AdaptiveLimit, type Usage } from './adaptive-limit';
 
 /** How often a process tells the others what it learned and takes its share: about once per second. */
 const SYNC_INTERVAL_MS = 1000;
@@ -31,6 +31,9 @@ export class EmbeddingBudget implements OnApplicationBootstrap, BeforeApplicatio
   private readonly worker = randomUUID();
   private timer?: NodeJS.Timeout;
   private syncing?: Promise<void>;
+  /** Whether the provider was used since the sync before the last: an idle process withdraws once, then rests. */
+  private usedBefore = true;
+
   constructor(
     private readonly limit: AdaptiveLimit,
     private readonly config: AppConfig,
@@ -53,9 +56,16 @@ export class EmbeddingBudget implements OnApplicationBootstrap, BeforeApplicatio
     await this.syncing;
   }
 
-  /** One exchange with the database; a sync still running makes this a no-op. */
+  /**
+   * One exchange with the database; a sync still running makes this a no-op. Idle since the last exchange too,
+   * a process has withdrawn its presence already and has no share to use: it skips the database.
+   */
   sync(): Promise<void> {
-    this.syncing ??= this.exchange()
+    const usage = this.limit.takeUsage();
+    const idle = !usage.used && !this.usedBefore;
+    this.usedBefore = usage.used;
+    if (idle) return this.syncing ?? Promise.resolve();
+    this.syncing ??= this.exchange(usage)
       .then(({ concurrency, users }) => {
         this.limit.setShare(Math.floor(concurrency / Math.max(1, users)));
         this.failures.succeeded();
@@ -66,8 +76,7 @@ export class EmbeddingBudget implements OnApplicationBootstrap, BeforeApplicatio
     return this.syncing;
   }
 
-  private async exchange(): Promise<Budget> {
-    const { used, wanted, throttles } = this.limit.takeUsage();
+  private async exchange({ used, wanted, throttles }: Usage): Promise<Budget> {
     const em = this.em.fork() as unknown as SqlEntityManager;
     const budgets = tableName(em, 'embedding_budgets');
     const users = tableName(em, 'embedding_budget_users');

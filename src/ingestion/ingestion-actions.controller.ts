@@ -40,7 +40,7 @@ export class IngestionActionsController {
   @ApiErrorResponses(400, 404)
   async retry(@Param('id', UuidParamPipe) id: string, @Access() access: CollectionAccess): Promise<IngestionResponseDto> {
     const request = await this.queue.retry(id, (collection) => access.canUse(collection));
-    return toIngestionResponse(request, await this.ingestion.history([request]));
+    return toIngestionResponse(request, await this.ingestion.historyOf(request));
   }
 
   @Post(':id/cancel')
@@ -56,6 +56,6 @@ export class IngestionActionsController {
   @ApiErrorResponses(400, 404)
   async cancel(@Param('id', UuidParamPipe) id: string, @Access() access: CollectionAccess): Promise<IngestionResponseDto> {
     const request = await this.queue.cancel(id, (collection) => access.canUse(collection));
-    return toIngestionResponse(request, await this.ingestion.history([request]));
+    return toIngestionResponse(request, await this.ingestion.historyOf(request));
   }
 }

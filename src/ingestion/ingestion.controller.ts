@@ -86,7 +86,7 @@ export class IngestionController {
   async get(@Param('id', UuidParamPipe) id: string, @Access() access: CollectionAccess): Promise<IngestionResponseDto> {
     const request = await this.ingestion.get(id);
     access.assertCanSee(request);
-    return toIngestionResponse(request, await this.ingestion.history([request]));
+    return toIngestionResponse(request, await this.ingestion.historyOf(request));
   }
 
   @Get(':id/chunks')

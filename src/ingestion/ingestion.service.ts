@@ -109,9 +109,16 @@ export class IngestionService {
     return this.requests.findByIdOrFail(id);
   }
 
-  /** The attempts of the requests (a page's in one query), for their attempts_history. */
-  history(requests: readonly IngestionRequest[]): Promise<AttemptRow[]> {
-    return this.requests.attemptsOf(requests);
+  /** The attempts of the requests (a page's in one query) by request id, for their attempts_history. */
+  async history(requests: readonly IngestionRequest[]): Promise<Map<string, AttemptRow[]>> {
+    const byRequest = new Map<string, AttemptRow[]>();
+    for (const row of await this.requests.attemptsOf(requests)) byRequest.set(row.ingestion_id, [...(byRequest.get(row.ingestion_id) ?? []), row]);
+    return byRequest;
+  }
+
+  /** One request's attempts, oldest first. */
+  async historyOf(request: IngestionRequest): Promise<AttemptRow[]> {
+    return (await this.history([request])).get(request.id) ?? [];
   }
 
   /**

@@ -3,6 +3,7 @@ import { Clock, SystemClock } from '../common/clock';
 import { EmbeddingModule } from '../embedding/embedding.module';
 import { QueueModule } from '../queue/queue.module';
 import { ChunkPartitions } from './chunk-partitions';
+import { IndexMetrics } from './index.metrics';
 import { PgvectorStore } from './pgvector.store';
 import { SegmentCatalog } from './index-segments';
 import { VectorIndexer } from './vector-indexer';
@@ -16,6 +17,7 @@ import { VectorStore } from './vector-store';
     SegmentCatalog,
     ChunkPartitions,
     VectorIndexer,
+    IndexMetrics,
   ],
   exports: [VectorStore, VectorIndexer, ChunkPartitions],
 })

@@ -1,10 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../src/app.factory';
 import { Embedder } from '../../src/embedding/embedder';
 import { IngestionPoller } from '../../src/ingestion/ingestion.poller';
 import { DbQueries } from '../support/db-queries';
 import { eventually, request } from '../support/http';
-import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+import { describeDatabase } from '../support/test-database';
+import { useHttpApp } from '../support/use-test-app';
 
 const ADMIN_KEY = 'browse-admin-key-0123456789';
 const SUPPORT_KEY = 'browse-support-key-0123456789';
@@ -24,21 +24,15 @@ interface Item {
 }
 
 describeDatabase('browse: list ingestions, collections and chunks', () => {
-  let database: TestDatabase;
+  const suite = useHttpApp({ API_KEYS: `${ADMIN_KEY},${SUPPORT_KEY}:support|faq`, RATE_LIMIT_MAX: '0', POLLER_ENABLED: 'false' });
   let app: NestFastifyApplication;
   let db: DbQueries;
   /** The 120 ingestions created first, by id. */
   const created = new Map<string, { collection: string }>();
 
-  beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createApp(database.config({ API_KEYS: `${ADMIN_KEY},${SUPPORT_KEY}:support|faq`, RATE_LIMIT_MAX: '0', POLLER_ENABLED: 'false' }));
-    db = new DbQueries(app);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
+  beforeAll(() => {
+    app = suite.app;
+    db = suite.db;
   });
 
   const as = (key: string, method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown) => request(app, method, url, body, bearer(key));

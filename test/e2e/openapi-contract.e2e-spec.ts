@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import ts from 'typescript';
-import { createApp } from '../../src/app.factory';
 import { IngestionPoller } from '../../src/ingestion/ingestion.poller';
 import { request } from '../support/http';
-import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+import { describeDatabase } from '../support/test-database';
+import { useHttpApp } from '../support/use-test-app';
 
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '../..');
@@ -24,22 +24,19 @@ interface LintProblem {
 }
 
 describeDatabase('OpenAPI contract: outside tools agree with the server', () => {
-  let database: TestDatabase;
+  const suite = useHttpApp({ POLLER_ENABLED: 'false' });
   let app: NestFastifyApplication;
   let document: any;
   let work: string;
 
   beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createApp(database.config({ POLLER_ENABLED: 'false' }));
+    app = suite.app;
     document = (await request(app, 'GET', '/docs/json')).body;
     work = mkdtempSync(join(tmpdir(), 'openapi-contract-'));
     writeFileSync(join(work, 'openapi.json'), JSON.stringify(document));
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
+  afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 

@@ -5,6 +5,7 @@ import { DbQueries } from '../support/db-queries';
 import { eventually, request } from '../support/http';
 import { multipartForm } from '../support/multipart';
 import { createTestDatabase, describeDatabase, TestDatabase } from '../support/test-database';
+import { useHttpApp } from '../support/use-test-app';
 
 const KEY_ONE = 'ops-test-key-one-0123456789';
 const KEY_TWO = 'ops-test-key-two-9876543210';
@@ -17,18 +18,12 @@ function sample(metrics: string, series: string): number | undefined {
 }
 
 describeDatabase('operations: health, metrics', () => {
-  let database: TestDatabase;
+  // The poller is driven by hand (tick) so the test sees the queue before and while it drains.
+  const suite = useHttpApp({ POLLER_ENABLED: 'false', POLL_BATCH_SIZE: '4' });
   let app: NestFastifyApplication;
 
-  beforeAll(async () => {
-    database = createTestDatabase();
-    // The poller is driven by hand (tick) so the test sees the queue before and while it drains.
-    app = await createApp(database.config({ POLLER_ENABLED: 'false', POLL_BATCH_SIZE: '4' }));
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
+  beforeAll(() => {
+    app = suite.app;
   });
 
   const scrape = async () => {
@@ -78,6 +73,9 @@ describeDatabase('operations: health, metrics', () => {
     expect(sample(drained, 'ingestion_queue_depth{status="running"}')).toBe(0);
     expect(sample(drained, 'ingestion_poller_claims_total')).toBe(12);
     expect(sample(drained, 'ingestion_attempts_total{outcome="completed"}')).toBe(12);
+    // Stored, and (under INDEX_MIN_SEGMENT_CHUNKS, with no build asked for) searched exactly for now.
+    expect(sample(drained, 'vector_index_unindexed_chunks')).toBe(await suite.db.count('chunk_vectors'));
+    expect(sample(drained, 'vector_index_segments')).toBe(0);
     expect(sample(drained, 'ingestion_accepted_to_completed_seconds_count')).toBe(12);
     const chunks = (await Promise.all(ids.map((id) => request(app, 'GET', `/v1/status/${id}`)))).reduce((sum, r) => sum + r.body.chunk_count, 0);
     expect(sample(drained, 'ingestion_chunks_stored_total')).toBe(chunks);

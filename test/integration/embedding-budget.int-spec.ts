@@ -1,5 +1,6 @@
 import { AdaptiveLimit } from '../../src/embedding/adaptive-limit';
 import { EmbeddingBudget } from '../../src/embedding/embedding-budget';
+import { tableName } from '../../src/database/sql';
 import { describeDatabase } from '../support/test-database';
 import { useMigratedDatabase } from '../support/use-test-app';
 
@@ -55,5 +56,12 @@ describeDatabase('EmbeddingBudget: one provider budget shared by the processes o
     await use(a);
     await a.budget.sync();
     expect(a.limit.shareOf).toBe(4);
+
+    // Idle again: nothing to tell or learn, so no write (a worker that does not embed costs the database nothing).
+    const updatedAt = async () =>
+      (await migrated.em().execute<{ at: string }[]>(`select updated_at::text as at from ${tableName(migrated.em(), 'embedding_budgets')}`))[0].at;
+    const before = await updatedAt();
+    await b.budget.sync();
+    expect(await updatedAt()).toBe(before);
   });
 });

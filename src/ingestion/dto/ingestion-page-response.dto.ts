@@ -17,9 +17,9 @@ export class IngestionPageResponseDto {
   next_cursor: string | null;
 }
 
-export function toIngestionPageResponse(page: IngestionPage, history: readonly AttemptRow[]): IngestionPageResponseDto {
+export function toIngestionPageResponse(page: IngestionPage, history: ReadonlyMap<string, readonly AttemptRow[]>): IngestionPageResponseDto {
   return {
-    items: page.requests.map((request) => toIngestionResponse(request, history)),
+    items: page.requests.map((request) => toIngestionResponse(request, history.get(request.id) ?? [])),
     next_cursor: page.next ? encodeCursor([page.next.createdAt, page.next.id]) : null,
   };
 }

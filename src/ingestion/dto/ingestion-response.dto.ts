@@ -38,14 +38,15 @@ export class IngestionResponseDto extends StatusResponseDto {
 }
 
 /** `history` holds the attempts of this request (and maybe of others: a page's are read in one query). */
-export function toIngestionResponse(request: IngestionRequest, history: readonly AttemptRow[]): IngestionResponseDto {
+/** `attempts`: the request's own, oldest first. */
+export function toIngestionResponse(request: IngestionRequest, attempts: readonly AttemptRow[]): IngestionResponseDto {
   return {
     ...toStatusResponse(request),
     source_metadata: request.sourceMetadata,
     collection: request.collection,
     chunking: request.chunking,
     text_length: request.textLength,
-    attempts_history: history.filter((a) => a.ingestion_id === request.id).map(toAttempt),
+    attempts_history: attempts.map(toAttempt),
   };
 }
 
