@@ -27,6 +27,45 @@ function releaseNames(s: string, old: string): string[] {
 }
 
 /**
+ * Replaces chunk_vectors by the table `create` makes under the same name (from the old one, renamed), with the
+ * shared indexes and constraints, and moves every chunk into it with its seq; the identity goes on after them.
+ * The segment indexes are dropped (the indexer rebuilds them). `beforeCopy` prepares the new table for the rows.
+ */
+function rebuildChunkTable(s: string, create: (old: string) => string[], beforeCopy: (old: string) => string[] = () => []): string[] {
+  const old = `${s}.chunk_vectors_old`;
+  return [
+    `do $$
+     declare segment record;
+     begin
+       for segment in select index_name from ${s}.vector_index_segments loop
+         execute format('drop index if exists ${s}.%I', segment.index_name);
+       end loop;
+     end $$;`,
+    `delete from ${s}.vector_index_segments;`,
+    `alter table ${s}.chunk_vectors rename to chunk_vectors_old;`,
+    ...releaseNames(s, old),
+    ...create(old),
+    `alter table ${s}.chunk_vectors alter column seq add generated always as identity;`,
+    ...indexesAndConstraints(s),
+    ...beforeCopy(old),
+    `do $$
+     declare last bigint := (select coalesce(max(seq), 0) from ${old});
+     begin
+       insert into ${s}.chunk_vectors (chunk_id, ingestion_id, chunk_index, chunk_strategy, chunk_text, start_offset, end_offset,
+           source_metadata, embedding, created_at, collection, chunk_metadata, token_count, seq)
+         overriding system value
+         select chunk_id, ingestion_id, chunk_index, chunk_strategy, chunk_text, start_offset, end_offset,
+           source_metadata, embedding, created_at, collection, chunk_metadata, token_count, seq
+         from ${old};
+       if last > 0 then
+         perform setval(pg_get_serial_sequence('${s}.chunk_vectors', 'seq'), last);
+       end if;
+     end $$;`,
+    `drop table ${old} cascade;`,
+  ];
+}
+
+/**
  * chunk_vectors becomes a table partitioned by ranges of `seq`, so that building an HNSW segment reads only
  * its partition: a partial index on the whole table scanned every chunk in it, so each build cost O(table)
  * and builds fell further behind as the store grew. Each partition covers (from, to] of seq, like a segment,
@@ -46,83 +85,35 @@ export class Migration20261204000000_partitioned_chunk_vectors extends Migration
 
   override up(): void {
     const s = `"${this.config.get('schema')}"`;
-    const old = `${s}.chunk_vectors_unpartitioned`;
-    this.addSql(`
-      do $$
-      declare segment record;
-      begin
-        for segment in select index_name from ${s}.vector_index_segments loop
-          execute format('drop index if exists ${s}.%I', segment.index_name);
-        end loop;
-      end $$;`);
-    this.addSql(`delete from ${s}.vector_index_segments;`);
-    this.addSql(`alter table ${s}.chunk_vectors rename to chunk_vectors_unpartitioned;`);
-    for (const sql of releaseNames(s, old)) this.addSql(sql);
-    this.addSql(`create table ${s}.chunk_vectors (like ${old} including defaults including generated including storage) partition by range (seq);`);
-    this.addSql(`alter table ${s}.chunk_vectors alter column seq add generated always as identity;`);
-    this.addSql(`alter table ${s}.chunk_vectors add constraint chunk_vectors_pkey primary key (seq);`);
-    this.addSql(`create index chunk_vectors_ingestion_chunk_idx on ${s}.chunk_vectors (ingestion_id, chunk_index);`);
-    for (const sql of indexesAndConstraints(s)) this.addSql(sql);
-    this.addSql(`
-      do $$
-      declare
-        last bigint := (select coalesce(max(seq), 0) from ${old});
-        low bigint := 0;
-      begin
-        while low < last loop
-          execute format('create table ${s}.%I partition of ${s}.chunk_vectors for values from (%s) to (%s) with (toast_tuple_target = 8160)',
-            'chunk_vectors_p' || low || '_' || (low + ${EXISTING_PARTITION_CHUNKS}), low + 1, low + ${EXISTING_PARTITION_CHUNKS} + 1);
-          low := low + ${EXISTING_PARTITION_CHUNKS};
-        end loop;
-        insert into ${s}.chunk_vectors (chunk_id, ingestion_id, chunk_index, chunk_strategy, chunk_text, start_offset, end_offset,
-            source_metadata, embedding, created_at, collection, chunk_metadata, token_count, seq)
-          overriding system value
-          select chunk_id, ingestion_id, chunk_index, chunk_strategy, chunk_text, start_offset, end_offset,
-            source_metadata, embedding, created_at, collection, chunk_metadata, token_count, seq
-          from ${old};
-        if last > 0 then
-          perform setval(pg_get_serial_sequence('${s}.chunk_vectors', 'seq'), last);
-        end if;
-      end $$;`);
-    this.addSql(`drop table ${old};`);
+    const create = (old: string) => [
+      `create table ${s}.chunk_vectors (like ${old} including defaults including generated including storage) partition by range (seq);`,
+      `alter table ${s}.chunk_vectors add constraint chunk_vectors_pkey primary key (seq);`,
+      `create index chunk_vectors_ingestion_chunk_idx on ${s}.chunk_vectors (ingestion_id, chunk_index);`,
+    ];
+    const partitionsForExisting = (old: string) => [
+      `do $$
+       declare
+         last bigint := (select coalesce(max(seq), 0) from ${old});
+         low bigint := 0;
+       begin
+         while low < last loop
+           execute format('create table ${s}.%I partition of ${s}.chunk_vectors for values from (%s) to (%s) with (toast_tuple_target = 8160)',
+             'chunk_vectors_p' || low || '_' || (low + ${EXISTING_PARTITION_CHUNKS}), low + 1, low + ${EXISTING_PARTITION_CHUNKS} + 1);
+           low := low + ${EXISTING_PARTITION_CHUNKS};
+         end loop;
+       end $$;`,
+    ];
+    for (const sql of rebuildChunkTable(s, create, partitionsForExisting)) this.addSql(sql);
   }
 
   override down(): void {
     const s = `"${this.config.get('schema')}"`;
-    const old = `${s}.chunk_vectors_partitioned`;
-    this.addSql(`
-      do $$
-      declare segment record;
-      begin
-        for segment in select index_name from ${s}.vector_index_segments loop
-          execute format('drop index if exists ${s}.%I', segment.index_name);
-        end loop;
-      end $$;`);
-    this.addSql(`delete from ${s}.vector_index_segments;`);
-    this.addSql(`alter table ${s}.chunk_vectors rename to chunk_vectors_partitioned;`);
-    for (const sql of releaseNames(s, old)) this.addSql(sql);
-    this.addSql(
+    const create = (old: string) => [
       `create table ${s}.chunk_vectors (like ${old} including defaults including generated including storage) with (toast_tuple_target = 8160);`,
-    );
-    this.addSql(`alter table ${s}.chunk_vectors alter column seq add generated always as identity;`);
-    this.addSql(`alter table ${s}.chunk_vectors add constraint chunk_vectors_pkey primary key (chunk_id);`);
-    this.addSql(`create index chunk_vectors_seq_idx on ${s}.chunk_vectors (seq);`);
-    this.addSql(`alter table ${s}.chunk_vectors add constraint chunk_vectors_ingestion_id_chunk_index_key unique (ingestion_id, chunk_index);`);
-    for (const sql of indexesAndConstraints(s)) this.addSql(sql);
-    this.addSql(`
-      do $$
-      declare last bigint := (select coalesce(max(seq), 0) from ${old});
-      begin
-        insert into ${s}.chunk_vectors (chunk_id, ingestion_id, chunk_index, chunk_strategy, chunk_text, start_offset, end_offset,
-            source_metadata, embedding, created_at, collection, chunk_metadata, token_count, seq)
-          overriding system value
-          select chunk_id, ingestion_id, chunk_index, chunk_strategy, chunk_text, start_offset, end_offset,
-            source_metadata, embedding, created_at, collection, chunk_metadata, token_count, seq
-          from ${old};
-        if last > 0 then
-          perform setval(pg_get_serial_sequence('${s}.chunk_vectors', 'seq'), last);
-        end if;
-      end $$;`);
-    this.addSql(`drop table ${old} cascade;`);
+      `alter table ${s}.chunk_vectors add constraint chunk_vectors_pkey primary key (chunk_id);`,
+      `create index chunk_vectors_seq_idx on ${s}.chunk_vectors (seq);`,
+      `alter table ${s}.chunk_vectors add constraint chunk_vectors_ingestion_id_chunk_index_key unique (ingestion_id, chunk_index);`,
+    ];
+    for (const sql of rebuildChunkTable(s, create)) this.addSql(sql);
   }
 }

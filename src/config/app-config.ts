@@ -111,7 +111,7 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) INDEX_MAX_TAIL_CHUNKS = 1500;
   /**
    * Submissions are refused (503 INGEST_BACKLOG_FULL, Retry-After) while this many requests wait for a worker;
-   * 0 = no bound. Claims also pause while the unindexed tail is over INDEX_MAX_TAIL_CHUNKS.
+   * 0 = no bound. Claims also pause before the unindexed tail passes 2 x INDEX_MAX_TAIL_CHUNKS.
    */
   @Transform(toInt) @IsInt() @Min(0) INGEST_MAX_BACKLOG = 100_000;
   /** Otherwise the tail is indexed once no chunk has arrived for this many milliseconds. */

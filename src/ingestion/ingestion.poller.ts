@@ -9,17 +9,12 @@ import { ClaimedRequest, JobQueue } from '../queue/job-queue';
 import { WorkInProgress } from '../queue/work-in-progress';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { FailureStreak } from '../database/failure-streak';
-import { IntakeGate } from './intake-gate';
+import { CLAIM_LOOPS, IntakeGate } from './intake-gate';
 import { IngestionProcessor } from './ingestion.processor';
 
 const INTERVAL_NAME = 'ingestion-poller';
 /** Longest pause between ticks while the database is unreachable: bounds how long recovery can go unnoticed. */
 const MAX_BACKOFF_MS = 10_000;
-/**
- * Claim loops per drain: while one loop's batch is being stored (database work), the other's is chunked and
- * embedded (this process's work), so neither side waits for the other.
- */
-const PIPELINE_DEPTH = 2;
 /**
  * How long shutdown waits, once the grace period is over, for abandoned work to unwind (each request stops at
  * its next step and rolls back): the process then exits within SHUTDOWN_GRACE_MS + SHUTDOWN_DEADLINE_EXTRA_MS.
@@ -165,7 +160,7 @@ export class IngestionPoller implements OnApplicationBootstrap, BeforeApplicatio
           if (claimed.length < this.config.POLL_BATCH_SIZE) break;
         }
       };
-      const loops = await Promise.allSettled(Array.from({ length: PIPELINE_DEPTH }, claimLoop));
+      const loops = await Promise.allSettled(Array.from({ length: CLAIM_LOOPS }, claimLoop));
       const failure = loops.find((l): l is PromiseRejectedResult => l.status === 'rejected');
       if (failure) throw failure.reason;
       this.tickFailures.succeeded();

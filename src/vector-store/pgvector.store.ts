@@ -179,7 +179,7 @@ export class PgvectorStore extends VectorStore implements OnModuleInit {
   }
 
   /**
-   * Keyset on the (ingestion_id, chunk_index) unique index: a page is a range of it, however deep. One row more
+   * Keyset on the (ingestion_id, chunk_index) index: a page is a range of it, however deep. One row more
    * than asked for says whether another page follows. Embeddings are read in pgvector's text form, which
    * prints each float4 exactly (shortest round-trip digits).
    */

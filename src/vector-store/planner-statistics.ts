@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { SqlEntityManager, tableName } from '../database/sql';
+import { SqlEntityManager } from '../database/sql';
 import { ChunkPartition } from './chunk-partitions';
 
 /**
@@ -38,8 +38,9 @@ export class PlannerStatistics {
   async refresh(em: SqlEntityManager, partitions: readonly ChunkPartition[], range: { seqFrom: number; seqTo: number }): Promise<void> {
     const started = Date.now();
     const touched = partitions.filter((p) => p.seqTo > range.seqFrom && p.seqFrom < range.seqTo);
+    if (touched.length === 0) return void (this.analyzedThrough = Math.max(this.analyzedThrough, range.seqTo));
     const schema = String(em.config.get('schema'));
-    const tables = touched.length > 0 ? touched.map((p) => `"${schema}"."${p.name}"`) : [tableName(em, 'chunk_vectors')];
+    const tables = touched.map((p) => `"${schema}"."${p.name}"`);
     await em.execute(`analyze ${tables.map((t) => `${t} ${PLANNED_COLUMNS}`).join(', ')}`);
     // Every keyword query also reads the full-text index's pending list (recent inserts, unsorted); autovacuum
     // merges it on PostgreSQL, but PGlite runs no autovacuum: merge it here, as often as statistics are taken.

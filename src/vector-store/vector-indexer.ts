@@ -216,7 +216,7 @@ export class VectorIndexer implements OnApplicationBootstrap, BeforeApplicationS
     return `"${this.em.config.get('schema')}"`;
   }
 
-  /** Builds the segment's index on its partition (the rows it reads), or on the table when it is not partitioned. */
+  /** Builds the segment's index on its partition: the only rows the build reads. */
   private async build(
     plan: BuildPlan,
     em: SqlEntityManager,
@@ -226,7 +226,9 @@ export class VectorIndexer implements OnApplicationBootstrap, BeforeApplicationS
   ): Promise<IndexSegment> {
     const name = segmentIndexName(plan.seqFrom, plan.seqTo);
     const partition = partitionOf(plan.seqTo, partitions);
-    const table = partition ? `${this.schema}."${partition.name}"` : this.table;
+    // On the partitioned table itself, CREATE INDEX would build on every partition.
+    if (!partition) throw new Error(`No partition of chunk_vectors holds seq ${plan.seqTo}`);
+    const table = `${this.schema}."${partition.name}"`;
     // A larger maintenance_work_mem keeps the graph in memory during the build: several times faster.
     await run(`set maintenance_work_mem = '${this.config.INDEX_BUILD_MEMORY_MB}MB'`);
     // pgvector 0.6.0–0.8.1 has CVE-2026-3172 in parallel HNSW builds: build serially.

@@ -12,7 +12,7 @@ const TEN_CHUNKS = (n: number) => Array.from({ length: 10 }, (_, i) => `Document
 const CHUNKING = { strategy: 'recursive' as const, chunk_size: 40, chunk_overlap: 0 };
 
 describeDatabase('IntakeGate: backpressure when ingestion outruns the indexer', () => {
-  // The poller and the indexer are driven by hand; claims pause over a tail of 10 chunks, the backlog bound 6.
+  // The poller and the indexer are driven by hand; claims pause before the tail passes 2 x 10 chunks, the backlog bound 6.
   const suite = useTestApp({
     POLLER_ENABLED: 'false',
     POLL_BATCH_SIZE: '1',
@@ -44,11 +44,12 @@ describeDatabase('IntakeGate: backpressure when ingestion outruns the indexer', 
     expect(await db.count('ingestion_requests')).toBe(6);
   });
 
-  it('should pause claims while the unindexed tail is over INDEX_MAX_TAIL_CHUNKS and resume once it is indexed', async () => {
+  it('should pause claims before the unindexed tail passes 2 x INDEX_MAX_TAIL_CHUNKS and resume once it is indexed', async () => {
     const poller = app.get(IngestionPoller);
     const indexer = app.get(VectorIndexer);
     await db.inContext(() => poller.tick());
-    // Claims stop once the tail passes 10 chunks: each of the two claim loops may have stored one more document.
+    // A claim adds 10 chunks here, so with two claim loops the gate closes once the tail is over 2 x 10 - 2 x 10,
+    // but never below 10: each loop may have stored one more document after its last check.
     const tail = await indexer.tailChunks();
     expect(tail).toBeGreaterThan(10);
     expect(tail).toBeLessThanOrEqual(30);
