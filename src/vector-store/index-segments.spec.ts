@@ -69,9 +69,11 @@ describe(nextBuild.name, () => {
     expect(nextBuild(onTop, quiet(0, 113_947), roomy)).toEqual({ seqFrom: 100_000, seqTo: 113_947, replaces: onTop.slice(1) });
   });
 
-  it('should merge the smallest adjacent pair when there are too many segments, even while busy', () => {
+  it('should merge the smallest adjacent pair when there are too many segments, even while busy, before sealing a full tail', () => {
     const segments = [segment(0, 8000), segment(8000, 9000), segment(9000, 9300), segment(9300, 10_400)];
     expect(nextBuild(segments, busy(10, 10_410), policy)).toEqual({ seqFrom: 8000, seqTo: 9300, replaces: [segments[1], segments[2]] });
+    expect(nextBuild(segments, busy(1000, 11_400), policy)).toEqual({ seqFrom: 8000, seqTo: 9300, replaces: [segments[1], segments[2]] });
+    expect(nextBuild(segments.slice(0, 3), busy(1000, 11_400), policy)).toMatchObject({ seqFrom: 9300, replaces: [] });
   });
 
   it('should count chunks, not seq ranges (deleted chunks leave gaps)', () => {

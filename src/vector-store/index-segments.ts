@@ -132,11 +132,13 @@ const QUIET_MERGE_RATIO = 1 / 4;
 /**
  * The next build, or undefined when the index is as it should be. A segment never crosses the end of a
  * partition of chunk_vectors (`partitions`; none known = one), so each build reads one partition:
- *  1. a tail at maxTailChunks, or a quiet or drained tail of at least minSegmentChunks or at the end of a
+ *  1. more than maxSegments in a partition → merge its adjacent pair with the fewest chunks. First, even with
+ *     a full tail: under sustained ingest the tail is always full, and sealing first left 97 segments for
+ *     every search to walk (its p99 grew to 1.7 s); meanwhile the tail grows to its bound and claims pause;
+ *  2. a tail at maxTailChunks, or a quiet or drained tail of at least minSegmentChunks or at the end of a
  *     load that was already sealed in part, or any tail once drained and unchanged for idleSealMs → a new
  *     segment over it up to its partition's end (so a bulk load ends entirely indexed, and a small tail is not
  *     an exact scan for good);
- *  2. more than maxSegments in a partition → merge its adjacent pair with the fewest chunks;
  *  3. quiet, and in a partition the segments after some segment hold at least QUIET_MERGE_RATIO of its chunks
  *     → merge it and all after it in that partition in one build (the oldest such). A bulk load sealed piece
  *     by piece, alone or on top of an index, ends as one index per partition; small additions to a large
@@ -148,6 +150,8 @@ export function nextBuild(
   policy: IndexPolicy,
   partitions: readonly ChunkPartition[] = [],
 ): BuildPlan | undefined {
+  const groups = byPartition(segments, partitions);
+  for (const group of groups) if (group.length > policy.maxSegments) return mergeSmallestPair(group);
   const quiet = tail.idleMs >= policy.quietMs;
   const loadEnded = tail.endsLoad && tail.chunks > 0;
   const idle = tail.drained && tail.chunks > 0 && tail.unchangedMs >= policy.idleSealMs;
@@ -156,8 +160,6 @@ export function nextBuild(
     const partitionEnd = partitionOf(seqFrom + 1, partitions)?.seqTo ?? Number.POSITIVE_INFINITY;
     return { seqFrom, seqTo: Math.min(tail.lastSeq, partitionEnd), replaces: [], duringLoad: !quiet && !tail.drained };
   }
-  const groups = byPartition(segments, partitions);
-  for (const group of groups) if (group.length > policy.maxSegments) return mergeSmallestPair(group);
   if (!quiet) return undefined;
   for (const group of groups) {
     const plan = mergeOutweighed(group);
