@@ -66,7 +66,8 @@ export class IntakeGate {
    */
   async mayClaim(): Promise<boolean> {
     await this.partitions.check();
-    const tail = await this.indexer.tailChunks();
+    // Beyond twice the bound the answer is the same: no need to count further.
+    const tail = await this.indexer.tailChunks(2 * this.config.INDEX_MAX_TAIL_CHUNKS + 1);
     // Decays, so one large document does not hold claims back for good.
     if (this.lastTail !== undefined && tail > this.lastTail) this.perClaim = Math.max(tail - this.lastTail, Math.floor(this.perClaim * 0.9));
     this.lastTail = tail;

@@ -123,10 +123,15 @@ export class VectorIndexer implements OnApplicationBootstrap, BeforeApplicationS
     while (await this.tick());
   }
 
-  /** How many chunks no segment covers yet (the part searches scan exactly); cheap: an index range count. */
-  async tailChunks(): Promise<number> {
+  /**
+   * How many chunks no segment covers yet (the part searches scan exactly), counted up to `upTo`: an index range
+   * count, cheap for a bounded tail; after a bulk COPY of 900k chunks an exact count took a second.
+   */
+  async tailChunks(upTo = Number.MAX_SAFE_INTEGER): Promise<number> {
     const through = indexedThrough(await this.catalog.current());
-    const [row] = await this.em.fork().execute<{ n: string | number }[]>(`select count(*) as n from ${this.table} where seq > ?`, [through]);
+    const [row] = await this.em
+      .fork()
+      .execute<{ n: string | number }[]>(`select count(*) as n from (select 1 from ${this.table} where seq > ? limit ?) as tail`, [through, upTo]);
     return Number(row.n);
   }
 
