@@ -15,8 +15,8 @@ import { IngestionStatus } from '../../src/queue/ingestion-status';
 import { SubmissionService } from '../../src/queue/submission.service';
 import { longText } from '../factories/long-text.factory';
 import { DbQueries } from '../support/db-queries';
-import { createTestApp } from '../support/test-app';
-import { createTestDatabase, databaseTarget, describeDatabase, TestDatabase } from '../support/test-database';
+import { useTestApp } from '../support/use-test-app';
+import { databaseTarget, describeDatabase } from '../support/test-database';
 
 /** Chunks per window here: a long text goes through dozens of them. */
 const WINDOW = 40;
@@ -32,32 +32,26 @@ interface StoredChunk {
 }
 
 describeDatabase('a long text, processed window by window', () => {
-  let database: TestDatabase;
+  // The tail bound is lifted: these texts leave thousands of unindexed chunks, and on PostgreSQL the intake
+  // gate would otherwise pause claims until the indexer (not run here) sealed them.
+  const suite = useTestApp({ RETRY_BASE_DELAY_MS: '0', MAX_ATTEMPTS: '3', INDEX_MAX_TAIL_CHUNKS: '1000000' }, (builder) =>
+    builder.overrideProvider(LongTextOptions).useValue({ windowChunks: WINDOW }),
+  );
   let app: INestApplicationContext;
   let db: DbQueries;
   let submissions: SubmissionService;
   let poller: IngestionPoller;
   let embedder: Embedder;
 
-  beforeAll(async () => {
-    database = createTestDatabase();
-    // The tail bound is lifted: these texts leave thousands of unindexed chunks, and on PostgreSQL the
-    // intake gate would otherwise pause claims until the indexer (not run here) sealed them.
-    app = await createTestApp(database.config({ RETRY_BASE_DELAY_MS: '0', MAX_ATTEMPTS: '3', INDEX_MAX_TAIL_CHUNKS: '1000000' }), (builder) =>
-      builder.overrideProvider(LongTextOptions).useValue({ windowChunks: WINDOW }),
-    );
-    db = new DbQueries(app);
+  beforeAll(() => {
+    app = suite.app;
+    db = suite.db;
     submissions = app.get(SubmissionService);
     poller = app.get(IngestionPoller);
     embedder = app.get(Embedder);
   });
 
   afterEach(() => jest.restoreAllMocks());
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-  });
 
   const submit = (text: string, chunking: ChunkingOptions) =>
     db.inContext(() => submissions.submit({ text, chunking, sourceMetadata: { source: 'long.txt' } }));
